@@ -1,0 +1,1 @@
+"""Call queue: domain logic and adapters shared by every Cloud Function."""

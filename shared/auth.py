@@ -1,0 +1,117 @@
+"""Firebase ID-token verification, roles from the `roles` custom claim, and role grants."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from shared.errors import Forbidden, Unauthorized
+
+if TYPE_CHECKING:
+    import firebase_admin
+
+Role = Literal["caller", "staff"]
+ROLES: tuple[Role, ...] = ("caller", "staff")
+
+_apps: dict[str, firebase_admin.App] = {}
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class User:
+    """The signed-in user a request acts for."""
+
+    uid: str
+    email: str | None
+    roles: frozenset[str]
+
+    def has(self, role: Role) -> bool:
+        return role in self.roles
+
+
+def firebase_app(project_id: str | None = None) -> firebase_admin.App:
+    """The firebase-admin app for a project, created on first use."""
+    if project_id is None:
+        from shared.config import get_settings
+
+        project_id = get_settings().project_id
+    found = _apps.get(project_id)
+    if found is not None:
+        return found
+    with _lock:
+        if project_id not in _apps:
+            import firebase_admin
+
+            _apps[project_id] = firebase_admin.initialize_app(
+                options={"projectId": project_id}, name=f"callqueue-{project_id}"
+            )
+        return _apps[project_id]
+
+
+def bearer_token(authorization: str | None) -> str:
+    """The token of an `Authorization: Bearer <token>` header, or Unauthorized."""
+    if not authorization:
+        raise Unauthorized(
+            "Sign in first: the request has no Authorization header.", error="missing_token"
+        )
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized(
+            "The Authorization header must be 'Bearer <Firebase ID token>'.", error="invalid_token"
+        )
+    return token.strip()
+
+
+def roles_of(claims: dict[str, Any]) -> frozenset[str]:
+    """The roles in a token's claims; anything but a list of strings counts as none."""
+    raw = claims.get("roles")
+    if not isinstance(raw, list):
+        return frozenset()
+    return frozenset(r for r in raw if isinstance(r, str))
+
+
+def verify(authorization: str | None, project_id: str | None = None) -> User:
+    """Verify a Firebase ID token from the Authorization header."""
+    token = bearer_token(authorization)
+    from firebase_admin import auth
+
+    try:
+        claims: dict[str, Any] = auth.verify_id_token(token, app=firebase_app(project_id))
+    except (ValueError, auth.InvalidIdTokenError, auth.ExpiredIdTokenError) as exc:
+        raise Unauthorized(
+            f"The sign-in token was rejected ({type(exc).__name__}); sign in again.",
+            error="invalid_token",
+        ) from exc
+    except auth.CertificateFetchError as exc:
+        raise Unauthorized(
+            "The sign-in token could not be checked right now; try again.", error="invalid_token"
+        ) from exc
+    return User(uid=str(claims["uid"]), email=claims.get("email"), roles=roles_of(claims))
+
+
+def require(user: User, role: Role) -> User:
+    if not user.has(role):
+        raise Forbidden(
+            f"This needs the '{role}' role; ask a staff member to grant it to "
+            f"{user.email or user.uid}.",
+            error="missing_role",
+        )
+    return user
+
+
+def set_role(email: str, role: Role, *, granted: bool, project_id: str | None = None) -> list[str]:
+    """Grant or revoke a role for the user with this e-mail; answers their roles after."""
+    from firebase_admin import auth
+
+    app = firebase_app(project_id)
+    user = auth.get_user_by_email(email, app=app)
+    claims = dict(user.custom_claims or {})
+    roles = set(roles_of(claims))
+    if granted:
+        roles.add(role)
+    else:
+        roles.discard(role)
+    claims["roles"] = sorted(roles)
+    auth.set_custom_user_claims(user.uid, claims, app=app)
+    return sorted(roles)

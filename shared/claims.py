@@ -1,0 +1,211 @@
+"""requestCall: draw an available entry and claim it. The claim transaction lives here."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from shared import leases, selection, store
+from shared.auth import User
+from shared.caller_view import present
+from shared.errors import BadRequest, Contention, NotFound, NothingToCall, TooMany
+from shared.models import Attempt, County, Entry, Location, Provider
+
+if TYPE_CHECKING:
+    from google.cloud.firestore import Client, Transaction
+
+_rng = random.SystemRandom()
+
+
+@dataclass(frozen=True)
+class CallRequest:
+    """requestCall's query parameters, already validated."""
+
+    state: str | None
+    location_id: str | None
+    no_claim: bool
+
+
+def parse_call_request(args: dict[str, str]) -> CallRequest:
+    try:
+        state = selection.normalise_state(args.get("state"))
+    except ValueError as exc:
+        raise BadRequest(str(exc), error="invalid_state") from exc
+    no_claim = args.get("no_claim", "0").strip().lower()
+    if no_claim not in ("", "0", "1", "true", "false"):
+        raise BadRequest("no_claim must be 1 or 0.", error="invalid_field")
+    location_id = (args.get("location_id") or "").strip() or None
+    return CallRequest(state, location_id, no_claim in ("1", "true"))
+
+
+def request_call(
+    db: Client,
+    user: User,
+    request: CallRequest,
+    now: datetime,
+    lease_seconds: int,
+    window_size: int,
+    max_attempts: int,
+) -> dict[str, Any]:
+    """The location to call next, claimed for `user` unless asked not to."""
+    if request.location_id is not None:
+        location = db.collection(store.LOCATIONS).document(request.location_id).get()
+        found = store.load(Location, location)
+        if found is None:
+            raise NotFound(
+                f"There is no location with id {request.location_id!r}.", error="unknown_location"
+            )
+        return view(db, found)
+    if not request.no_claim:
+        held = current_claim(db, user.uid, now)
+        if held is not None:
+            return view_of_entry(db, held)
+    tried: set[str] = set()
+    attempts = 0
+    for group in selection.groups_in_order():
+        while True:
+            candidates = [
+                c for c in draw_window(db, group, request.state, now, window_size) if c not in tried
+            ]
+            if not candidates:
+                break
+            for entry_id in selection.try_order(candidates, _rng):
+                tried.add(entry_id)
+                if request.no_claim:
+                    entry = store.load(Entry, db.collection(store.ENTRIES).document(entry_id).get())
+                    if entry is not None:
+                        return view_of_entry(db, entry, with_lease=False)
+                    continue
+                if attempts >= max_attempts:
+                    raise TooMany(
+                        "Many callers are asking at once; please try again in a moment.",
+                        error="busy",
+                    )
+                attempts += 1
+                try:
+                    entry = claim(db, entry_id, user.uid, now, lease_seconds)
+                except Contention:
+                    continue
+                return view_of_entry(db, entry)
+    raise NothingToCall()
+
+
+def draw_window(db: Client, group: int, state: str | None, now: datetime, size: int) -> list[str]:
+    """Ids of up to `size` available entries of a group, from a random point in the key space."""
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    query = (
+        db.collection(store.ENTRIES)
+        .where(filter=FieldFilter("open", "==", True))
+        .where(filter=FieldFilter("needs_attention", "==", False))
+        .where(filter=FieldFilter("priority_group", "==", group))
+    )
+    if state is not None:
+        query = query.where(filter=FieldFilter("state", "==", state))
+    query = query.where(filter=FieldFilter("available_at", "<=", now))
+    start = _rng.random()
+    after = [
+        s.id
+        for s in query.where(filter=FieldFilter("rand", ">=", start))
+        .order_by("rand")
+        .limit(size)
+        .select(["location_id"])
+        .stream()
+    ]
+    wrapped: list[str] = []
+    if len(after) < size:
+        wrapped = [
+            s.id
+            for s in query.where(filter=FieldFilter("rand", "<", start))
+            .order_by("rand")
+            .limit(size - len(after))
+            .select(["location_id"])
+            .stream()
+        ]
+    return selection.window(after, wrapped, size)
+
+
+def claim(db: Client, entry_id: str, uid: str, now: datetime, lease_seconds: int) -> Entry:
+    """Claim one entry for `uid`, or raise Contention if it is gone or another claimer won.
+
+    The attempt document (id = entry id + next claim sequence) is created first: on
+    production Firestore the transaction already serialises claimers, and on emulators
+    without isolation the atomic create still lets exactly one concurrent claimer through.
+    """
+    from google.api_core.exceptions import AlreadyExists, Conflict
+    from google.cloud import firestore
+
+    ref = db.collection(store.ENTRIES).document(entry_id)
+
+    @firestore.transactional
+    def run(tx: Transaction) -> Entry:
+        entry = store.load(Entry, ref.get(transaction=tx))
+        if entry is None or not leases.is_available(entry, now):
+            raise Contention(entry_id)
+        attempt, update = leases.claim(entry, uid, now, lease_seconds, _rng.random())
+        attempt_ref = db.collection(store.ATTEMPTS).document(
+            leases.attempt_id(entry.id, attempt.claim_seq)
+        )
+        tx.create(attempt_ref, attempt.to_firestore())
+        tx.update(ref, update)
+        tx.set(
+            db.collection(store.CALLERS).document(uid),
+            {"current": {"entry_id": entry.id, "claim_seq": attempt.claim_seq}},
+            merge=True,
+        )
+        return entry.model_copy(update=update)
+
+    try:
+        claimed: Entry = run(db.transaction())
+    except (AlreadyExists, Conflict) as exc:
+        raise Contention(entry_id) from exc
+    except ValueError as exc:
+        # The client gives up with ValueError after repeated aborts under contention.
+        raise Contention(entry_id) from exc
+    return claimed
+
+
+def current_claim(db: Client, uid: str, now: datetime) -> Entry | None:
+    """The entry `uid` holds an unexpired lease on, if any (one claim per caller)."""
+    caller = db.collection(store.CALLERS).document(uid).get()
+    current = (caller.to_dict() or {}).get("current") if caller.exists else None
+    if not isinstance(current, dict) or not current.get("entry_id"):
+        return None
+    entry = store.load(Entry, db.collection(store.ENTRIES).document(current["entry_id"]).get())
+    if entry is None or not leases.holds(entry, uid, now):
+        return None
+    if entry.claim_seq != current.get("claim_seq"):
+        return None
+    return entry
+
+
+def view(db: Client, location: Location, entry: Entry | None = None) -> dict[str, Any]:
+    """The contract's location body, with its county and provider records."""
+    refs = []
+    if location.county_id:
+        refs.append(db.collection(store.COUNTIES).document(location.county_id))
+    if location.provider_id:
+        refs.append(db.collection(store.PROVIDERS).document(location.provider_id))
+    county: County | None = None
+    provider: Provider | None = None
+    for snapshot in db.get_all(refs) if refs else []:
+        if snapshot.reference.parent.id == store.COUNTIES:
+            county = store.load(County, snapshot)
+        else:
+            provider = store.load(Provider, snapshot)
+    return present(location, county, provider, entry)
+
+
+def view_of_entry(db: Client, entry: Entry, *, with_lease: bool = True) -> dict[str, Any]:
+    location = store.load(
+        Location, db.collection(store.LOCATIONS).document(entry.location_id).get()
+    )
+    if location is None:
+        # An entry whose location was deleted: still callable by id, with what the entry knows.
+        location = Location(id=entry.location_id, name=entry.location_id, state=entry.state)
+    return view(db, location, entry if with_lease else None)
+
+
+__all__ = ["Attempt", "CallRequest", "claim", "parse_call_request", "request_call"]

@@ -1,0 +1,284 @@
+"""bulkEnqueue: staff put many locations in the queue with one reason, by ids or by filter."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from shared import reasons, store
+from shared.auth import User
+from shared.errors import Conflict, TooLarge
+from shared.models import DEFAULT_PRIORITY_GROUP, PRIORITY_GROUPS, Entry
+
+if TYPE_CHECKING:
+    from google.cloud.firestore import Client
+
+# Two writes per location (guard + entry) keep a batch within Firestore's 500-write commit.
+LOCATIONS_PER_BATCH = store.MAX_BATCH_WRITES // 2
+READ_CHUNK = 300
+MAX_RETRIES = 3
+
+_rng = random.SystemRandom()
+
+
+class LocationFilter(BaseModel):
+    """ "Select all N that match": every key optional, all given keys must match."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    state: str | None = None
+    county: str | None = None
+    location_type: str | None = None
+    affiliation: str | None = None
+    not_queued: bool = False
+
+    @field_validator("state")
+    @classmethod
+    def _state(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        code = value.strip().upper()
+        if len(code) != 2 or not code.isalpha():
+            raise ValueError("must be a two-letter state code")
+        return code
+
+
+class BulkEnqueueBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: str = Field(min_length=1, max_length=reasons.MAX_REASON_LENGTH)
+    priority_group: int = DEFAULT_PRIORITY_GROUP
+    location_ids: list[str] | None = None
+    filter: LocationFilter | None = None
+    dry_run: bool = False
+
+    @field_validator("priority_group")
+    @classmethod
+    def _group(cls, value: int) -> int:
+        if value not in PRIORITY_GROUPS:
+            raise ValueError(f"must be one of {', '.join(map(str, PRIORITY_GROUPS))}")
+        return value
+
+    @field_validator("location_ids")
+    @classmethod
+    def _ids(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and any(not i.strip() or "/" in i for i in value):
+            raise ValueError("every id must be a non-empty string without '/'")
+        return value
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> BulkEnqueueBody:
+        if (self.location_ids is None) == (self.filter is None):
+            raise ValueError("send either location_ids or filter (exactly one of them)")
+        return self
+
+
+@dataclass
+class EnqueueResult:
+    reason: str
+    priority_group: int
+    matched: int = 0
+    added: int = 0
+    already_queued: int = 0
+    not_found: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "already_queued": self.already_queued,
+            "not_found": self.not_found,
+            "matched": self.matched,
+            "reason": self.reason,
+            "priority_group": self.priority_group,
+            "dry_run": self.dry_run,
+        }
+
+
+def check_size(body: BulkEnqueueBody, limit: int) -> None:
+    if body.location_ids is not None and len(body.location_ids) > limit:
+        raise TooLarge(
+            f"location_ids has {len(body.location_ids)} ids; at most {limit} per call. "
+            "Split the selection into several calls."
+        )
+
+
+def bulk_enqueue(
+    db: Client, user: User, body: BulkEnqueueBody, now: datetime, limit: int
+) -> EnqueueResult:
+    """Add every selected location that is not queued yet; report what happened."""
+    check_size(body, limit)
+    result = EnqueueResult(
+        reason=body.reason, priority_group=body.priority_group, dry_run=body.dry_run
+    )
+    if body.location_ids is not None:
+        states, result.not_found = _by_ids(db, _unique(body.location_ids))
+    else:
+        assert body.filter is not None
+        states = _by_filter(db, body.filter)
+    if len(states) > limit:
+        raise TooLarge(
+            f"The filter matches {len(states)} locations; at most {limit} per call. "
+            "Narrow the filter (for example by county)."
+        )
+    queued = _queued(db, states)
+    if body.filter is not None and body.filter.not_queued:
+        states = {k: v for k, v in states.items() if k not in queued}
+        queued = set()
+    result.matched = len(states)
+    result.already_queued = len(queued)
+    todo = [loc for loc in states if loc not in queued]
+    if body.dry_run:
+        result.added = len(todo)
+        return result
+    if todo:
+        result.reason = reasons.ensure(db, body.reason, user.uid, now)
+    for chunk in _chunks(todo, LOCATIONS_PER_BATCH):
+        added, raced = _write_chunk(db, chunk, states, result, user.uid, now)
+        result.added += added
+        result.already_queued += raced
+    return result
+
+
+def _unique(ids: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(i.strip() for i in ids))
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _by_ids(db: Client, ids: list[str]) -> tuple[dict[str, str], list[str]]:
+    """State of each existing location, and the ids that name no location."""
+    states: dict[str, str] = {}
+    for chunk in _chunks(ids, READ_CHUNK):
+        refs = [db.collection(store.LOCATIONS).document(i) for i in chunk]
+        for snapshot in db.get_all(refs, field_paths=["state"]):
+            if snapshot.exists:
+                states[snapshot.id] = str((snapshot.to_dict() or {}).get("state") or "")
+    return states, [i for i in ids if i not in states]
+
+
+def _by_filter(db: Client, flt: LocationFilter) -> dict[str, str]:
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    query: Any = db.collection(store.LOCATIONS)
+    for name in ("state", "county", "location_type", "affiliation"):
+        value = getattr(flt, name)
+        if value is not None:
+            query = query.where(filter=FieldFilter(name, "==", value))
+    return {
+        s.id: str((s.to_dict() or {}).get("state") or "") for s in query.select(["state"]).stream()
+    }
+
+
+def _queued(db: Client, location_ids: Iterable[str]) -> set[str]:
+    """Which of these locations already have an open entry (their guard document exists)."""
+    queued: set[str] = set()
+    for chunk in _chunks(list(location_ids), READ_CHUNK):
+        refs = [db.collection(store.OPEN_ENTRIES).document(i) for i in chunk]
+        queued.update(s.id for s in db.get_all(refs, field_paths=["entry_id"]) if s.exists)
+    return queued
+
+
+def new_entry(
+    location_id: str, state: str, reason: str, group: int, uid: str, now: datetime, position: float
+) -> Entry:
+    entry_ref_id = store.new_id()
+    return Entry(
+        id=entry_ref_id,
+        location_id=location_id,
+        state=state,
+        reason=reason,
+        priority_group=group,
+        position=position,
+        vest_at=now,
+        available_at=now,
+        rand=_rng.random(),
+        added_by=uid,
+        added_at=now,
+    )
+
+
+def _write_chunk(
+    db: Client,
+    chunk: list[str],
+    states: dict[str, str],
+    result: EnqueueResult,
+    uid: str,
+    now: datetime,
+) -> tuple[int, int]:
+    """Write one batch; on a race with another enqueue, drop the newly queued ones and retry.
+
+    Answers (added, found queued meanwhile). Guards are created before their entries, so a
+    partly applied batch (possible on the emulator) never leaves an entry without its guard.
+    """
+    from google.api_core.exceptions import AlreadyExists
+
+    pending = list(chunk)
+    mine: dict[str, str] = {}  # location id -> entry id this call created
+    raced = 0
+    for _ in range(MAX_RETRIES + 1):
+        if not pending:
+            break
+        batch = db.batch()
+        attempt: dict[str, str] = {}
+        base = now.timestamp()
+        for offset, location_id in enumerate(pending):
+            entry = new_entry(
+                location_id,
+                states[location_id],
+                result.reason,
+                result.priority_group,
+                uid,
+                now,
+                base + offset * 1e-6,
+            )
+            attempt[location_id] = entry.id
+            batch.create(
+                db.collection(store.OPEN_ENTRIES).document(location_id),
+                {"entry_id": entry.id, "location_id": location_id, "added_at": now},
+            )
+            batch.create(
+                db.collection(store.ENTRIES).document(entry.id),
+                entry.model_dump(exclude={"id"}),
+            )
+        try:
+            batch.commit()
+        except AlreadyExists:
+            guards = _guards(db, pending)
+            still: list[str] = []
+            for location_id in pending:
+                owner = guards.get(location_id)
+                if owner is None:
+                    still.append(location_id)
+                elif owner == attempt[location_id]:
+                    mine[location_id] = owner
+                else:
+                    raced += 1
+            pending = still
+            continue
+        mine.update(attempt)
+        pending = []
+    if pending:
+        raise Conflict(
+            f"{len(pending)} locations could not be queued because of concurrent changes; "
+            "run the same action again (it is safe to repeat).",
+            error="retry",
+        )
+    return len(mine), raced
+
+
+def _guards(db: Client, location_ids: list[str]) -> dict[str, str]:
+    refs = [db.collection(store.OPEN_ENTRIES).document(i) for i in location_ids]
+    return {
+        s.id: str((s.to_dict() or {}).get("entry_id"))
+        for s in db.get_all(refs, field_paths=["entry_id"])
+        if s.exists
+    }

@@ -1,0 +1,87 @@
+"""Firestore client (created lazily, once per process and project) and collection names."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from google.cloud.firestore import Client, DocumentSnapshot
+
+D = TypeVar("D", bound=BaseModel)
+
+LOCATIONS = "locations"
+COUNTIES = "counties"
+PROVIDERS = "providers"
+REASONS = "reasons"
+ENTRIES = "entries"
+# One document per queued location, id = location id, created atomically on enqueue:
+# the guard that keeps at most one open entry per location on every backend.
+OPEN_ENTRIES = "open_entries"
+ATTEMPTS = "attempts"
+# One document per closed entry, id = entry id, created first when an entry is closed
+# so that two concurrent closers cannot both act (the emulator has no isolation).
+CLOSURES = "entry_closures"
+REPORTS = "reports"
+CALLERS = "callers"
+# Per caller and calendar day: `{uid}_{YYYY-MM-DD}`, a report counter for callerStats' "today".
+# (A map of days inside `callers/{uid}` would be one document, but the emulator we run fails
+# on increments inside maps.)
+CALLER_DAYS = "caller_days"
+
+ALL_COLLECTIONS: tuple[str, ...] = (
+    LOCATIONS,
+    COUNTIES,
+    PROVIDERS,
+    REASONS,
+    ENTRIES,
+    OPEN_ENTRIES,
+    ATTEMPTS,
+    CLOSURES,
+    REPORTS,
+    CALLERS,
+    CALLER_DAYS,
+)
+
+# Firestore's limit on writes in one commit.
+MAX_BATCH_WRITES = 500
+
+_clients: dict[str, Client] = {}
+_lock = threading.Lock()
+
+
+def client(project_id: str | None = None) -> Client:
+    """The process-wide Firestore client for a project (the settings' one by default)."""
+    if project_id is None:
+        from shared.config import get_settings
+
+        project_id = get_settings().project_id
+    found = _clients.get(project_id)
+    if found is not None:
+        return found
+    with _lock:
+        if project_id not in _clients:
+            from google.cloud import firestore
+
+            _clients[project_id] = firestore.Client(project=project_id)
+        return _clients[project_id]
+
+
+def load(model: type[D], snapshot: DocumentSnapshot[Any]) -> D | None:
+    """A stored document as its model (the id comes from the document path), None if absent."""
+    if not snapshot.exists:
+        return None
+    data = snapshot.to_dict() or {}
+    data["id"] = snapshot.id
+    return model.model_validate(data)
+
+
+def new_id() -> str:
+    """A random document id of Firestore's own shape (20 characters, about 119 bits)."""
+    import secrets
+    import string
+
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(20))

@@ -1,0 +1,134 @@
+"""HTTP plumbing shared by every entry point: parsing, CORS, size limit, error rendering."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from shared import logs
+from shared.errors import ApiError, BadRequest, MethodNotAllowed, TooLarge
+
+if TYPE_CHECKING:
+    import flask
+
+M = TypeVar("M", bound=BaseModel)
+Handler = Callable[["flask.Request"], Any]
+
+CORS_HEADERS = {
+    "Access-Control-Allow-Headers": "Authorization, Content-Type",
+    "Access-Control-Max-Age": "3600",
+}
+
+
+def json_response(body: Any, status: int = 200, origin: str = "*") -> flask.Response:
+    import flask
+
+    response = flask.Response(
+        json.dumps(body, default=str), status=status, mimetype="application/json"
+    )
+    response.headers["Access-Control-Allow-Origin"] = origin
+    response.headers.update(CORS_HEADERS)
+    return response
+
+
+def error_body(exc: ApiError) -> dict[str, str]:
+    return {"error": exc.error, "error_description": exc.description}
+
+
+def describe_validation(exc: ValidationError) -> str:
+    """One sentence naming each bad field, for error_description."""
+    parts = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"]) or "body"
+        message = err["msg"]
+        if err["type"] in ("missing",):
+            message = "is required"
+        elif err["type"] == "extra_forbidden":
+            message = "is not a field this endpoint accepts"
+        parts.append(f"{field}: {message}")
+    return "; ".join(parts)
+
+
+def trace_of(request: flask.Request, project_id: str) -> str | None:
+    header = request.headers.get("X-Cloud-Trace-Context")
+    if not header:
+        return None
+    return f"projects/{project_id}/traces/{header.split('/')[0]}"
+
+
+def read_json(request: flask.Request, max_bytes: int, *, allow_empty: bool = False) -> Any:
+    """The request's JSON body; BadRequest if malformed, TooLarge past the limit."""
+    length = request.content_length
+    if length is not None and length > max_bytes:
+        raise TooLarge(f"The request body is {length} bytes; the limit is {max_bytes} bytes.")
+    raw = request.get_data(cache=True)
+    if len(raw) > max_bytes:
+        raise TooLarge(f"The request body is over the limit of {max_bytes} bytes.")
+    if not raw.strip():
+        if allow_empty:
+            return {}
+        raise BadRequest("The request body is empty; send a JSON object.", error="invalid_json")
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadRequest(
+            f"The request body is not valid JSON: {exc}.", error="invalid_json"
+        ) from exc
+
+
+def parse(model: type[M], data: Any) -> M:
+    """Validate a decoded body against a pydantic model; BadRequest naming the bad fields."""
+    if not isinstance(data, dict):
+        raise BadRequest("The request body must be a JSON object.", error="invalid_json")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise BadRequest(describe_validation(exc), error="invalid_field") from exc
+
+
+def endpoint(
+    methods: tuple[str, ...],
+) -> Callable[[Handler], Callable[[flask.Request], flask.Response]]:
+    """Wrap a handler: CORS preflight, method check, domain errors -> JSON, no stray 500s."""
+
+    def wrap(handler: Handler) -> Callable[[flask.Request], flask.Response]:
+        def run(request: flask.Request) -> flask.Response:
+            from shared.config import get_settings
+
+            settings = get_settings()
+            origin = settings.allowed_origins
+            if request.method == "OPTIONS":
+                response = json_response({}, 204, origin)
+                response.headers["Access-Control-Allow-Methods"] = ", ".join((*methods, "OPTIONS"))
+                return response
+            try:
+                if request.method not in methods:
+                    raise MethodNotAllowed(
+                        f"{request.method} is not accepted here; use {' or '.join(methods)}."
+                    )
+                return json_response(handler(request), 200, origin)
+            except ApiError as exc:
+                if exc.status >= 500:
+                    logs.error(exc.description, error=exc.error)
+                return json_response(error_body(exc), exc.status, origin)
+            except Exception as exc:
+                logs.error(
+                    "unhandled error",
+                    error=repr(exc),
+                    path=request.path,
+                    trace=trace_of(request, settings.project_id),
+                )
+                body = {
+                    "error": "internal",
+                    "error_description": "Something went wrong on our side; please try again.",
+                }
+                return json_response(body, 500, origin)
+
+        run.__name__ = handler.__name__
+        run.__doc__ = handler.__doc__
+        return run
+
+    return wrap

@@ -1,0 +1,15 @@
+// Local Firestore emulator (@firestore-emulator/server): a gRPC server the real
+// google-cloud-firestore client talks to. See docs/local-stack.md for its gaps.
+const { FirestoreServer } = require("@firestore-emulator/server");
+
+const port = Number(process.env.PORT || 8080);
+const host = process.env.HOST || "127.0.0.1";
+const server = new FirestoreServer();
+Promise.resolve(server.start(port, host)).then(
+  () => console.log(`firestore emulator listening on ${host}:${port}`),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => process.exit(0));
