@@ -66,18 +66,17 @@ def request_call(
     attempts = 0
     for group in selection.groups_in_order():
         while True:
-            candidates = [
-                c for c in draw_window(db, group, request.state, now, window_size) if c not in tried
-            ]
-            if not candidates:
+            window = {
+                e.id: e
+                for e in draw_window(db, group, request.state, now, window_size)
+                if e.id not in tried
+            }
+            if not window:
                 break
-            for entry_id in selection.try_order(candidates, _rng):
+            for entry_id in selection.try_order(list(window), _rng):
                 tried.add(entry_id)
                 if request.no_claim:
-                    entry = store.load(Entry, db.collection(store.ENTRIES).document(entry_id).get())
-                    if entry is not None:
-                        return view_of_entry(db, entry, with_lease=False)
-                    continue
+                    return view_of_entry(db, window[entry_id], with_lease=False)
                 if attempts >= max_attempts:
                     raise TooMany(
                         "Many callers are asking at once; please try again in a moment.",
@@ -92,8 +91,8 @@ def request_call(
     raise NothingToCall()
 
 
-def draw_window(db: Client, group: int, state: str | None, now: datetime, size: int) -> list[str]:
-    """Ids of up to `size` available entries of a group, from a random point in the key space."""
+def draw_window(db: Client, group: int, state: str | None, now: datetime, size: int) -> list[Entry]:
+    """Up to `size` available entries of a group, from a random point in the key space."""
     from google.cloud.firestore_v1.base_query import FieldFilter
 
     query = (
@@ -106,25 +105,25 @@ def draw_window(db: Client, group: int, state: str | None, now: datetime, size: 
         query = query.where(filter=FieldFilter("state", "==", state))
     query = query.where(filter=FieldFilter("available_at", "<=", now))
     start = _rng.random()
-    after = [
-        s.id
-        for s in query.where(filter=FieldFilter("rand", ">=", start))
-        .order_by("rand")
-        .limit(size)
-        .select(["location_id"])
-        .stream()
-    ]
-    wrapped: list[str] = []
+    after = list(
+        query.where(filter=FieldFilter("rand", ">=", start)).order_by("rand").limit(size).stream()
+    )
+    wrapped = []
     if len(after) < size:
-        wrapped = [
-            s.id
-            for s in query.where(filter=FieldFilter("rand", "<", start))
+        wrapped = list(
+            query.where(filter=FieldFilter("rand", "<", start))
             .order_by("rand")
             .limit(size - len(after))
-            .select(["location_id"])
             .stream()
-        ]
-    return selection.window(after, wrapped, size)
+        )
+    by_id = {s.id: s for s in (*after, *wrapped)}
+    entries = (
+        store.load(Entry, by_id[i])
+        for i in selection.window(
+            after=[s.id for s in after], wrapped=[s.id for s in wrapped], size=size
+        )
+    )
+    return [e for e in entries if e is not None]
 
 
 def claim(db: Client, entry_id: str, uid: str, now: datetime, lease_seconds: int) -> Entry:

@@ -2,7 +2,7 @@
 // google-cloud-firestore client talks to. See docs/local-stack.md for its gaps.
 const { FirestoreServer } = require("@firestore-emulator/server");
 
-const port = Number(process.env.PORT || 8080);
+const port = Number(process.argv[2] || process.env.PORT || 8080);
 const host = process.env.HOST || "127.0.0.1";
 const server = new FirestoreServer();
 Promise.resolve(server.start(port, host)).then(

@@ -1,0 +1,132 @@
+"""Session-wide emulators, per-test clean data, users with roles, and two ways to call functions."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from tests import harness
+
+TEST_PROJECT = os.environ.get("GOOGLE_CLOUD_PROJECT", "demo-callqueue")
+PASSWORD = "test-password-1"
+
+
+@pytest.fixture(scope="session")
+def test_stack() -> Iterator[harness.TestStack]:
+    started = harness.start_stack(TEST_PROJECT)
+    saved = dict(os.environ)
+    os.environ.update(started.stack.env())
+    from shared.config import get_settings
+
+    get_settings.cache_clear()
+    try:
+        yield started
+    finally:
+        started.stop()
+        os.environ.clear()
+        os.environ.update(saved)
+        get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def project_id(test_stack: harness.TestStack) -> str:
+    return test_stack.stack.project
+
+
+@pytest.fixture(scope="session")
+def firestore_client(test_stack: harness.TestStack) -> Any:
+    from shared import store
+
+    return store.client(test_stack.stack.project)
+
+
+@pytest.fixture
+def db(firestore_client: Any) -> Any:
+    """The emulator's Firestore with every collection of ours emptied first."""
+    harness.clear(firestore_client)
+    return firestore_client
+
+
+class Users:
+    """Emulator users with given roles, created once per session, and their ID tokens."""
+
+    def __init__(self, project: str) -> None:
+        self.project = project
+        self._tokens: dict[str, str] = {}
+        self._uids: dict[str, str] = {}
+        self._serial = itertools.count()
+
+    def token(self, name: str, roles: list[str]) -> str:
+        key = f"{name}:{','.join(sorted(roles))}"
+        if key not in self._tokens:
+            from tools.accounts import ensure_user, sign_in
+
+            email = f"{name}-{'-'.join(sorted(roles)) or 'none'}@test.callqueue.test"
+            self._uids[key] = ensure_user(email, PASSWORD, roles, self.project)
+            self._tokens[key] = sign_in(email, PASSWORD)
+        return self._tokens[key]
+
+    def uid(self, name: str, roles: list[str]) -> str:
+        self.token(name, roles)
+        return self._uids[f"{name}:{','.join(sorted(roles))}"]
+
+    def callers(self, count: int) -> list[str]:
+        return [self.token(f"caller{i}", ["caller"]) for i in range(count)]
+
+
+@pytest.fixture(scope="session")
+def users(test_stack: harness.TestStack) -> Users:
+    return Users(test_stack.stack.project)
+
+
+@pytest.fixture(scope="session")
+def caller_token(users: Users) -> str:
+    return users.token("caller", ["caller"])
+
+
+@pytest.fixture(scope="session")
+def staff_token(users: Users) -> str:
+    return users.token("staff", ["staff"])
+
+
+@pytest.fixture(scope="session")
+def functions_http(test_stack: harness.TestStack) -> Iterator[harness.HttpApi]:
+    """All functions over real HTTP (default settings: 20-minute lease)."""
+    service, base = harness.start_functions(test_stack.stack, "functions")
+    try:
+        yield harness.HttpApi(base)
+    finally:
+        service.stop()
+
+
+@pytest.fixture(scope="session")
+def start_functions(test_stack: harness.TestStack) -> Iterator[Callable[..., harness.HttpApi]]:
+    """Factory for extra functions servers with other settings (for example a short lease)."""
+    services: list[harness.Service] = []
+
+    def start(name: str, **settings: str) -> harness.HttpApi:
+        service, base = harness.start_functions(test_stack.stack, name, **settings)
+        services.append(service)
+        return harness.HttpApi(base)
+
+    try:
+        yield start
+    finally:
+        for service in services:
+            service.stop()
+
+
+@pytest.fixture
+def api(functions_http: harness.HttpApi, db: Any) -> harness.HttpApi:
+    """Functions over HTTP with clean data."""
+    return functions_http
+
+
+@pytest.fixture
+def inproc(test_stack: harness.TestStack, db: Any) -> harness.InProcessApi:
+    """Functions in this process (create_app(...).test_client()) with clean data."""
+    return harness.InProcessApi()

@@ -1,0 +1,252 @@
+"""Test harness: start the emulators once, clear data between tests, call functions two ways."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from shared import store
+from tools import stack as stacklib
+
+ROOT = stacklib.ROOT
+LOGS = ROOT / ".stack" / "test-logs"
+SOURCE = ROOT / "functions" / "main.py"
+
+
+@dataclass
+class Service:
+    name: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=10)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=5)
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+
+def start(name: str, argv: list[str], env: Mapping[str, str]) -> Service:
+    """Start a service in its own process group, its output in .stack/test-logs/NAME.log."""
+    LOGS.mkdir(parents=True, exist_ok=True)
+    log = LOGS / f"{name}.log"
+    handle = log.open("wb")
+    process = subprocess.Popen(
+        argv,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    return Service(name, process, log)
+
+
+def wait_ready(service: Service | None, check: Any, what: str, timeout: float = 120.0) -> None:
+    """Poll `check` until it passes; fail at once, with the log, if the service died."""
+
+    def ready() -> bool:
+        if service is not None and not service.alive():
+            raise RuntimeError(f"{what} exited early:\n{service.log.read_text()[-3000:]}")
+        return bool(check())
+
+    stacklib.wait_until(ready, what, timeout)
+
+
+@dataclass
+class TestStack:
+    stack: stacklib.Stack
+    services: list[Service] = field(default_factory=list)
+
+    def stop(self) -> None:
+        for service in reversed(self.services):
+            service.stop()
+
+
+def start_stack(project: str) -> TestStack:
+    """Emulators named by the environment are used as they are; the others start on free ports."""
+    env = os.environ
+    own: dict[str, bool] = {}
+    hosts = {}
+    for key, var in (
+        ("firestore", "FIRESTORE_EMULATOR_HOST"),
+        ("auth", "FIREBASE_AUTH_EMULATOR_HOST"),
+        ("tasks", "CLOUD_TASKS_EMULATOR_HOST"),
+    ):
+        own[key] = not env.get(var)
+        hosts[key] = env.get(var) or f"{stacklib.HOST}:{stacklib.free_port()}"
+    stack = stacklib.Stack(
+        project=project,
+        firestore_host=hosts["firestore"],
+        auth_host=hosts["auth"],
+        tasks_host=hosts["tasks"],
+        functions_port=stacklib.free_port(),
+    )
+    result = TestStack(stack)
+    starters = {
+        "firestore": lambda: stacklib.firestore_command(stacklib.port_of(stack.firestore_host)),
+        "auth": lambda: stacklib.auth_command(stack),
+        "tasks": lambda: stacklib.tasks_command(stack),
+    }
+    started: dict[str, Service] = {}
+    for key, argv in starters.items():
+        if own[key]:
+            started[key] = start(key, argv(), stack.env())
+            result.services.append(started[key])
+    try:
+        checks = stacklib.checks(stack)
+        for key in ("firestore", "tasks", "auth"):
+            wait_ready(started.get(key), checks[key], key)
+    except BaseException:
+        result.stop()
+        raise
+    return result
+
+
+def start_functions(stack: stacklib.Stack, name: str, **settings: str) -> tuple[Service, str]:
+    """A functions server for this stack (extra settings as environment variables)."""
+    port = stacklib.free_port()
+    argv = stacklib.functions_command(stack, port)
+    service = start(name, argv, {**stack.env(), **settings})
+    base = f"http://{stacklib.HOST}:{port}/{stack.project}/{stacklib.REGION}"
+    wait_ready(service, lambda: stacklib.http_ready(f"http://{stacklib.HOST}:{port}/healthz"), name)
+    return service, base
+
+
+def clear(db: Any) -> None:
+    """Delete every document of the project's collections (works on every emulator)."""
+    for name in store.ALL_COLLECTIONS:
+        while True:
+            ids = [s.reference for s in db.collection(name).select([]).limit(500).stream()]
+            if not ids:
+                break
+            batch = db.batch()
+            for ref in ids:
+                batch.delete(ref)
+            batch.commit()
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any
+    headers: Mapping[str, str]
+
+
+class HttpApi:
+    """Functions over real HTTP, as the caller app reaches them."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self._local = threading.local()
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
+
+    def call(
+        self,
+        function: str,
+        token: str | None = None,
+        *,
+        method: str = "POST",
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        data: bytes | str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Reply:
+        all_headers = dict(headers or {})
+        if token is not None:
+            all_headers["Authorization"] = f"Bearer {token}"
+        response = self._session().request(
+            method,
+            f"{self.base}/{function}",
+            params=params,
+            json=json,
+            data=data,
+            headers=all_headers,
+            timeout=120,
+        )
+        try:
+            body = response.json()
+        except ValueError:
+            body = response.text
+        return Reply(response.status_code, body, response.headers)
+
+
+class InProcessApi:
+    """The same functions through functions-framework's app factory, without a server."""
+
+    def __init__(self) -> None:
+        self._clients: dict[str, Any] = {}
+
+    def client(self, function: str) -> Any:
+        if function not in self._clients:
+            import functions_framework
+
+            self._clients[function] = functions_framework.create_app(
+                function, str(SOURCE)
+            ).test_client()
+        return self._clients[function]
+
+    def call(
+        self,
+        function: str,
+        token: str | None = None,
+        *,
+        method: str = "POST",
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        data: bytes | str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Reply:
+        all_headers = dict(headers or {})
+        if token is not None:
+            all_headers["Authorization"] = f"Bearer {token}"
+        response = self.client(function).open(
+            "/",
+            method=method,
+            query_string=params,
+            json=json,
+            data=data,
+            headers=all_headers,
+        )
+        body = response.get_json(silent=True)
+        return Reply(
+            response.status_code, body if body is not None else response.text, response.headers
+        )
+
+
+@contextmanager
+def settings_env(monkeypatch: Any, **values: str) -> Iterator[None]:
+    """Run with extra settings for in-process calls (settings are cached per process)."""
+    from shared.config import get_settings
+
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        for key in values:
+            monkeypatch.delenv(key, raising=False)
+        get_settings.cache_clear()

@@ -1,0 +1,136 @@
+"""bulkEnqueue against the emulators over HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from shared import store
+from tests.harness import HttpApi
+from tests.integration.factories import add_locations, count, counts
+
+pytestmark = pytest.mark.integration
+
+
+def test_by_ids_reports_added_already_queued_and_not_found(
+    api: HttpApi, db: Any, staff_token: str
+) -> None:
+    ids = add_locations(db, 5)
+    first = api.call(
+        "bulkEnqueue", staff_token, json={"reason": "Eva tip", "location_ids": ids[:3]}
+    )
+    assert first.status == 200
+    assert first.body | {} == first.body
+    assert (first.body["added"], first.body["already_queued"], first.body["not_found"]) == (
+        3,
+        0,
+        [],
+    )
+    second = api.call(
+        "bulkEnqueue",
+        staff_token,
+        json={"reason": "Eva tip", "priority_group": 1, "location_ids": [*ids, "recNOPE", ids[0]]},
+    )
+    assert second.status == 200
+    assert second.body["added"] == 2
+    assert second.body["already_queued"] == 3
+    assert second.body["not_found"] == ["recNOPE"]
+    assert second.body["dry_run"] is False
+    assert count(db, store.ENTRIES) == 5
+    assert count(db, store.OPEN_ENTRIES) == 5
+    reason = db.collection(store.REASONS).document("eva-tip").get()
+    assert reason.exists
+    assert reason.to_dict()["name"] == "Eva tip"
+
+
+def test_by_filter_and_not_queued(api: HttpApi, db: Any, staff_token: str) -> None:
+    add_locations(db, 4, prefix="la", county="Los Angeles County", location_type="Pharmacy")
+    add_locations(db, 3, prefix="sf", county="San Francisco County", location_type="Pharmacy")
+    add_locations(db, 2, prefix="ny", state="NY", location_type="Pharmacy")
+    la = api.call(
+        "bulkEnqueue",
+        staff_token,
+        json={"reason": "Stale report", "filter": {"state": "ca", "county": "Los Angeles County"}},
+    )
+    assert (la.body["matched"], la.body["added"]) == (4, 4)
+    pharmacies = {"reason": "Stale report", "filter": {"location_type": "Pharmacy"}}
+    again = api.call("bulkEnqueue", staff_token, json=pharmacies)
+    assert (again.body["matched"], again.body["added"], again.body["already_queued"]) == (9, 5, 4)
+    unqueued = {
+        "reason": "Stale report",
+        "filter": {"location_type": "Pharmacy", "not_queued": True},
+    }
+    none_left = api.call("bulkEnqueue", staff_token, json=unqueued)
+    assert (none_left.body["matched"], none_left.body["added"]) == (0, 0)
+
+
+def test_dry_run_counts_without_writing(api: HttpApi, db: Any, staff_token: str) -> None:
+    ids = add_locations(db, 3)
+    before = counts(db)
+    reply = api.call(
+        "bulkEnqueue",
+        staff_token,
+        json={"reason": "New location", "location_ids": ids, "dry_run": True},
+    )
+    assert reply.status == 200
+    assert (reply.body["added"], reply.body["dry_run"]) == (3, True)
+    assert counts(db) == before
+
+
+BAD_BODIES = [
+    pytest.param({"location_ids": ["a"]}, "reason", id="no-reason"),
+    pytest.param({"reason": "", "location_ids": ["a"]}, "reason", id="empty-reason"),
+    pytest.param({"reason": "x" * 101, "location_ids": ["a"]}, "reason", id="long-reason"),
+    pytest.param({"reason": "r"}, "location_ids or filter", id="no-selection"),
+    pytest.param({"reason": "r", "location_ids": ["a"], "filter": {}}, "exactly one", id="both"),
+    pytest.param(
+        {"reason": "r", "location_ids": ["a"], "priority_group": 7},
+        "priority_group",
+        id="bad-group",
+    ),
+    pytest.param({"reason": "r", "location_ids": "a"}, "location_ids", id="ids-not-list"),
+    pytest.param({"reason": "r", "location_ids": ["a/b"]}, "location_ids", id="slash-in-id"),
+    pytest.param({"reason": "r", "filter": {"colour": "red"}}, "colour", id="unknown-filter"),
+    pytest.param({"reason": "r", "filter": {"state": "Cal"}}, "state", id="bad-state"),
+    pytest.param({"reason": "r", "location_ids": [], "dry_run": "maybe"}, "dry_run", id="bad-bool"),
+]
+
+
+@pytest.mark.parametrize(("body", "named"), BAD_BODIES)
+def test_bad_bodies_are_400_and_write_nothing(
+    api: HttpApi, db: Any, staff_token: str, body: dict[str, Any], named: str
+) -> None:
+    add_locations(db, 1, prefix="a")
+    before = counts(db)
+    reply = api.call("bulkEnqueue", staff_token, json=body)
+    assert reply.status == 400, reply.body
+    assert named in reply.body["error_description"]
+    assert counts(db) == before
+
+
+def test_too_many_ids_is_413_before_anything_is_written(
+    start_functions: Any, db: Any, staff_token: str
+) -> None:
+    small = start_functions("functions-small-bulk", MAX_BULK_LOCATIONS="10")
+    ids = add_locations(db, 12)
+    before = counts(db)
+    reply = small.call("bulkEnqueue", staff_token, json={"reason": "r", "location_ids": ids})
+    assert reply.status == 413
+    assert "at most 10" in reply.body["error_description"]
+    by_filter = small.call(
+        "bulkEnqueue", staff_token, json={"reason": "r", "filter": {"state": "CA"}}
+    )
+    assert by_filter.status == 413
+    assert "matches 12" in by_filter.body["error_description"]
+    assert counts(db) == before
+    fits = small.call("bulkEnqueue", staff_token, json={"reason": "r", "location_ids": ids[:10]})
+    assert fits.status == 200
+    assert fits.body["added"] == 10
+
+
+def test_oversized_body_is_413(api: HttpApi, db: Any, staff_token: str) -> None:
+    reply = api.call(
+        "bulkEnqueue", staff_token, json={"reason": "r", "location_ids": ["x" * 1000] * 1200}
+    )
+    assert reply.status == 413

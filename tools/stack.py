@@ -1,0 +1,266 @@
+"""The local stack: how each emulator is started, where it listens, and when it is ready.
+
+`make run` starts these through honcho (see Procfile); the test harness starts the same
+commands on free ports. Every port and the project id come from the environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STATE = ROOT / ".stack"
+REGION = "us-central1"
+TASKS_QUEUE = "lease-expiry"
+HOST = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class Stack:
+    """Where each service of one local stack listens."""
+
+    project: str
+    firestore_host: str
+    auth_host: str
+    tasks_host: str
+    functions_port: int
+
+    @property
+    def functions_base(self) -> str:
+        return f"http://{HOST}:{self.functions_port}/{self.project}/{REGION}"
+
+    @property
+    def tasks_queue_path(self) -> str:
+        return f"projects/{self.project}/locations/{REGION}/queues/{TASKS_QUEUE}"
+
+    def env(self) -> dict[str, str]:
+        """Variables that point the functions and the client libraries at this stack."""
+        return {
+            "GOOGLE_CLOUD_PROJECT": self.project,
+            "GCLOUD_PROJECT": self.project,
+            "FIRESTORE_EMULATOR_HOST": self.firestore_host,
+            "FIREBASE_AUTH_EMULATOR_HOST": self.auth_host,
+            "CLOUD_TASKS_EMULATOR_HOST": self.tasks_host,
+            "FUNCTIONS_BASE_URL": self.functions_base,
+            "FUNCTION_REGION": REGION,
+        }
+
+
+def from_env() -> Stack:
+    """The stack `make run` uses: default ports, each overridable, Firestore possibly external."""
+    env = os.environ
+    project = env.get("PROJECT_ID") or env.get("GOOGLE_CLOUD_PROJECT") or "demo-callqueue"
+    return Stack(
+        project=project,
+        firestore_host=env.get("FIRESTORE_EMULATOR_HOST")
+        or f"{HOST}:{env.get('FIRESTORE_PORT', '8080')}",
+        auth_host=f"{HOST}:{env.get('AUTH_PORT', '9099')}",
+        tasks_host=f"{HOST}:{env.get('TASKS_PORT', '9090')}",
+        functions_port=int(env.get("FUNCTIONS_PORT", "5001")),
+    )
+
+
+def port_of(host: str) -> int:
+    return int(host.rsplit(":", 1)[1])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+# --- commands -------------------------------------------------------------------------
+
+
+def firestore_command(port: int) -> list[str]:
+    return ["node", str(ROOT / "tools" / "firestore-emulator.js"), str(port)]
+
+
+def auth_command(stack: Stack) -> list[str]:
+    """firebase-tools' Auth emulator, with a config naming this stack's ports."""
+    port = port_of(stack.auth_host)
+    STATE.mkdir(exist_ok=True)
+    config = STATE / f"firebase.auth-{port}.json"
+    config.write_text(
+        json.dumps(
+            {
+                "emulators": {
+                    "auth": {"host": HOST, "port": port},
+                    # The hub and logging ports must differ between stacks running side by side.
+                    "hub": {"host": HOST, "port": port + 1},
+                    "logging": {"host": HOST, "port": port + 2},
+                    "ui": {"enabled": False},
+                    "singleProjectMode": True,
+                }
+            }
+        )
+    )
+    firebase = ROOT / "node_modules" / ".bin" / "firebase"
+    return [
+        str(firebase),
+        "emulators:start",
+        "--only",
+        "auth",
+        "--project",
+        stack.project,
+        "--config",
+        str(config),
+    ]
+
+
+def tasks_command(stack: Stack) -> list[str]:
+    return [
+        str(ROOT / ".venv-tasks" / "bin" / "gcloud-tasks-emulator"),
+        "start",
+        "--port",
+        str(port_of(stack.tasks_host)),
+        "-d",
+        stack.tasks_queue_path,
+    ]
+
+
+def functions_command(stack: Stack, port: int | None = None) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "tools.serve_functions",
+        "--port",
+        str(port or stack.functions_port),
+        "--project",
+        stack.project,
+    ]
+
+
+# --- readiness ------------------------------------------------------------------------
+
+
+def tcp_ready(host: str) -> bool:
+    name, port = host.rsplit(":", 1)
+    try:
+        with socket.create_connection((name, int(port)), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def http_ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return bool(response.status < 500)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def checks(stack: Stack) -> dict[str, object]:
+    return {
+        "firestore": lambda: tcp_ready(stack.firestore_host),
+        "auth": lambda: http_ready(f"http://{stack.auth_host}/"),
+        "tasks": lambda: tcp_ready(stack.tasks_host),
+        "functions": lambda: http_ready(f"http://{HOST}:{stack.functions_port}/healthz"),
+    }
+
+
+def wait_until(ready: object, what: str, timeout: float = 120.0) -> None:
+    """Poll a readiness check until it passes; raise with the service's name after `timeout`."""
+    deadline = time.monotonic() + timeout
+    delay = 0.05
+    while not ready():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} was not ready after {timeout:.0f} s")
+        time.sleep(delay)
+        delay = min(delay * 1.5, 0.5)
+
+
+# --- honcho entry points --------------------------------------------------------------
+
+
+def _exec(argv: list[str], stack: Stack) -> None:
+    env = {**os.environ, **stack.env()}
+    os.chdir(ROOT)
+    os.execvpe(argv[0], argv, env)
+
+
+def _idle(message: str) -> None:
+    print(message, flush=True)
+    signal.sigwait({signal.SIGINT, signal.SIGTERM})
+
+
+def banner(stack: Stack, caller_token: str) -> str:
+    from shared import demo
+
+    base = stack.functions_base
+    lines = [
+        "",
+        "=" * 72,
+        "call queue local stack is ready",
+        f"  functions   {base}/<functionName>",
+        *(f"              {base}/{name}" for name in _function_names()),
+        f"  firestore   {stack.firestore_host}   (FIRESTORE_EMULATOR_HOST)",
+        f"  auth        {stack.auth_host}   (FIREBASE_AUTH_EMULATOR_HOST)",
+        f"  tasks       {stack.tasks_host}   queue {stack.tasks_queue_path}",
+        "demo accounts",
+        f"  staff   {demo.STAFF_EMAIL} / {demo.STAFF_PASSWORD}   roles staff, caller",
+        f"  caller  {demo.CALLER_EMAIL} / {demo.CALLER_PASSWORD}   roles caller",
+        "try it (token valid for an hour):",
+        f"  curl -s -H 'Authorization: Bearer {caller_token}' {base}/checkAuth",
+        "Ctrl-C stops everything.",
+        "=" * 72,
+    ]
+    return "\n".join(lines)
+
+
+def _function_names() -> list[str]:
+    from tools.serve_functions import function_names
+
+    return function_names()
+
+
+def ready(stack: Stack) -> None:
+    """Wait for every service, load demo data, print the banner, then stay up with the rest."""
+    os.environ.update(stack.env())
+    for name, check in checks(stack).items():
+        wait_until(check, name)
+    from tools import seed
+
+    seed.seed_demo(stack.project)
+    from shared import demo
+    from tools.accounts import sign_in
+
+    token = sign_in(demo.CALLER_EMAIL, demo.CALLER_PASSWORD, stack.auth_host)
+    _idle(banner(stack, token))
+
+
+def main() -> None:
+    stack = from_env()
+    service = sys.argv[1] if len(sys.argv) > 1 else ""
+    if service == "firestore":
+        if os.environ.get("FIRESTORE_EMULATOR_HOST"):
+            _idle(
+                f"using the Firestore emulator at {stack.firestore_host} (FIRESTORE_EMULATOR_HOST)"
+            )
+            return
+        _exec(firestore_command(port_of(stack.firestore_host)), stack)
+    elif service == "auth":
+        _exec(auth_command(stack), stack)
+    elif service == "tasks":
+        _exec(tasks_command(stack), stack)
+    elif service == "functions":
+        _exec(functions_command(stack), stack)
+    elif service == "ready":
+        ready(stack)
+    else:
+        raise SystemExit("usage: python -m tools.stack firestore|auth|tasks|functions|ready")
+
+
+if __name__ == "__main__":
+    main()
