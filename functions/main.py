@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from shared.auth import Role, User
     from shared.config import Settings
+    from shared.models import Entry
 
 
 def _settings() -> Settings:
@@ -50,11 +51,16 @@ def checkAuth(request: flask.Request) -> dict[str, Any]:
 @endpoint(("POST", "GET"))
 def requestCall(request: flask.Request) -> dict[str, Any]:
     """The next location to call, claimed for the caller with a lease."""
-    from shared import claims, clock, store
+    from shared import claims, clock, store, tasks
 
     user = _user(request, "caller")
     call = claims.parse_call_request(request.args.to_dict())
     s = _settings()
+
+    def schedule(entry: Entry) -> bool:
+        assert entry.claimed_until is not None
+        return tasks.schedule_expiry(s, entry.id, entry.claim_seq, entry.claimed_until)
+
     return claims.request_call(
         store.client(s.project_id),
         user,
@@ -63,6 +69,7 @@ def requestCall(request: flask.Request) -> dict[str, Any]:
         lease_seconds=s.claim_lease_seconds,
         window_size=s.candidate_window,
         max_attempts=s.max_claim_attempts,
+        on_claim=schedule,
     )
 
 
@@ -105,4 +112,80 @@ def bulkEnqueue(request: flask.Request) -> dict[str, Any]:
     return result.as_json()
 
 
-__all__ = ["bulkEnqueue", "callerStats", "checkAuth", "requestCall", "submitReport"]
+@functions_framework.http
+@endpoint(("POST",))
+def extendCall(request: flask.Request) -> dict[str, Any]:
+    """The holder extends their lease by one step; answers the updated lease."""
+    from shared import caller_view, clock, lease_changes, store, tasks, web
+
+    user = _user(request, "caller")
+    s = _settings()
+    ref = web.parse(lease_changes.LeaseRef, web.read_json(request, s.max_body_bytes))
+    entry = lease_changes.extend(
+        store.client(s.project_id),
+        user.uid,
+        ref,
+        clock.now(),
+        step=s.extend_step_seconds,
+        max_lease=s.max_lease_seconds,
+        margin=s.lease_end_margin_seconds,
+    )
+    assert entry.claimed_until is not None
+    tasks.schedule_expiry(s, entry.id, entry.claim_seq, entry.claimed_until)
+    return caller_view.lease(entry)
+
+
+@functions_framework.http
+@endpoint(("POST",))
+def releaseCall(request: flask.Request) -> dict[str, Any]:
+    """The holder gives the call back before the lease ends."""
+    from shared import clock, lease_changes, store, web
+
+    user = _user(request, "caller")
+    s = _settings()
+    ref = web.parse(lease_changes.LeaseRef, web.read_json(request, s.max_body_bytes))
+    lease_changes.release(
+        store.client(s.project_id), user.uid, ref, clock.now(), s.lease_end_margin_seconds
+    )
+    return {"released": True}
+
+
+@functions_framework.http
+@endpoint(("POST",))
+def expireClaim(request: flask.Request) -> dict[str, Any]:
+    """Cloud Tasks calls this at a lease's end; idempotent, fenced by the claim sequence."""
+    from shared import auth, clock, lease_changes, logs, store, web
+    from shared.errors import Conflict
+
+    s = _settings()
+    if s.task_auth_required:
+        if s.skip_task_auth:
+            logs.error("SKIP_TASK_AUTH is ignored outside the local emulators")
+        auth.verify_task(
+            request.headers.get("Authorization"), s.task_audience, s.task_service_account
+        )
+    task = web.parse(lease_changes.ExpiryTask, web.read_json(request, s.max_body_bytes))
+    result = lease_changes.expire(store.client(s.project_id), task, clock.now(), s.max_expiries)
+    logs.info(
+        "lease expiry task",
+        entry_id=task.entry_id,
+        claim_seq=task.claim_seq,
+        task=request.headers.get("X-CloudTasks-TaskName"),
+        **result,
+    )
+    if result["verdict"] == "not_ended":
+        # Early delivery: a non-2xx answer makes Cloud Tasks try again later.
+        raise Conflict("The lease has not ended yet.", error="not_ended")
+    return result
+
+
+__all__ = [
+    "bulkEnqueue",
+    "callerStats",
+    "checkAuth",
+    "expireClaim",
+    "extendCall",
+    "releaseCall",
+    "requestCall",
+    "submitReport",
+]

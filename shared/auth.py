@@ -115,3 +115,20 @@ def set_role(email: str, role: Role, *, granted: bool, project_id: str | None = 
     claims["roles"] = sorted(roles)
     auth.set_custom_user_claims(user.uid, claims, app=app)
     return sorted(roles)
+
+
+def verify_task(authorization: str | None, audience: str, service_account: str) -> None:
+    """Accept only Cloud Tasks' OIDC token for our service account and audience."""
+    token = bearer_token(authorization)
+    from google.auth.exceptions import GoogleAuthError
+    from google.auth.transport import requests as google_requests
+    from google.oauth2 import id_token
+
+    try:
+        claims: dict[str, Any] = id_token.verify_oauth2_token(  # type: ignore[no-untyped-call]
+            token, google_requests.Request(), audience=audience
+        )
+    except (ValueError, GoogleAuthError) as exc:
+        raise Unauthorized("The task's OIDC token was rejected.", error="invalid_token") from exc
+    if claims.get("email") != service_account or not claims.get("email_verified"):
+        raise Forbidden("Only the lease clean-up queue may call this.", error="wrong_caller")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -48,8 +49,12 @@ def request_call(
     lease_seconds: int,
     window_size: int,
     max_attempts: int,
+    on_claim: Callable[[Entry], object] | None = None,
 ) -> dict[str, Any]:
-    """The location to call next, claimed for `user` unless asked not to."""
+    """The location to call next, claimed for `user` unless asked not to.
+
+    `on_claim` runs after a new claim is committed (it schedules the lease's clean-up).
+    """
     if request.location_id is not None:
         location = db.collection(store.LOCATIONS).document(request.location_id).get()
         found = store.load(Location, location)
@@ -87,6 +92,8 @@ def request_call(
                     entry = claim(db, entry_id, user.uid, now, lease_seconds)
                 except Contention:
                     continue
+                if on_claim is not None:
+                    on_claim(entry)
                 return view_of_entry(db, entry)
     raise NothingToCall()
 
@@ -167,17 +174,27 @@ def claim(db: Client, entry_id: str, uid: str, now: datetime, lease_seconds: int
 
 
 def current_claim(db: Client, uid: str, now: datetime) -> Entry | None:
-    """The entry `uid` holds an unexpired lease on, if any (one claim per caller)."""
+    """The entry `uid` holds an unexpired lease on, if any (one claim per caller).
+
+    Judged from the attempt document, which only its own claim, extension and end write.
+    """
     caller = db.collection(store.CALLERS).document(uid).get()
     current = (caller.to_dict() or {}).get("current") if caller.exists else None
     if not isinstance(current, dict) or not current.get("entry_id"):
         return None
-    entry = store.load(Entry, db.collection(store.ENTRIES).document(current["entry_id"]).get())
-    if entry is None or not leases.holds(entry, uid, now):
+    entry_id, seq = str(current["entry_id"]), int(current.get("claim_seq") or 0)
+    refs = [
+        db.collection(store.ENTRIES).document(entry_id),
+        db.collection(store.ATTEMPTS).document(leases.attempt_id(entry_id, seq)),
+    ]
+    found = {s.reference.parent.id: s for s in db.get_all(refs)}
+    entry = store.load(Entry, found[store.ENTRIES])
+    attempt = store.load(Attempt, found[store.ATTEMPTS])
+    if entry is None or attempt is None or not leases.live_attempt(entry, attempt, seq):
         return None
-    if entry.claim_seq != current.get("claim_seq"):
+    if attempt.holder != uid or attempt.claimed_until <= now:
         return None
-    return entry
+    return entry.model_copy(update={"holder": uid, "claimed_until": attempt.claimed_until})
 
 
 def view(db: Client, location: Location, entry: Entry | None = None) -> dict[str, Any]:
@@ -205,6 +222,3 @@ def view_of_entry(db: Client, entry: Entry, *, with_lease: bool = True) -> dict[
         # An entry whose location was deleted: still callable by id, with what the entry knows.
         location = Location(id=entry.location_id, name=entry.location_id, state=entry.state)
     return view(db, location, entry if with_lease else None)
-
-
-__all__ = ["Attempt", "CallRequest", "claim", "parse_call_request", "request_call"]

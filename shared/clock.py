@@ -7,7 +7,9 @@ from zoneinfo import ZoneInfo
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    """The current time at millisecond precision, the precision every answer and task carries."""
+    moment = datetime.now(UTC)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def iso(moment: datetime) -> str:

@@ -26,8 +26,23 @@ class Settings(BaseSettings):
     max_bulk_locations: int = Field(10000, alias="MAX_BULK_LOCATIONS", ge=1)
     max_body_bytes: int = Field(1_048_576, alias="MAX_BODY_BYTES", ge=1024)
     allowed_origins: str = Field("*", alias="ALLOWED_ORIGINS")
+    # Leases: extension step, the longest a claim may last in all, and how close to its end
+    # a lease can no longer be extended or released (see docs/concurrency.md).
+    extend_step_seconds: int = Field(600, alias="EXTEND_STEP_SECONDS", ge=1)
+    max_lease_seconds: int = Field(3600, alias="MAX_LEASE_SECONDS", ge=1)
+    lease_end_margin_seconds: int = Field(2, alias="LEASE_END_MARGIN_SECONDS", ge=0)
+    max_expiries: int = Field(3, alias="MAX_EXPIRIES", ge=1)
+    # Cloud Tasks: the queue that cleans up leases, and how it reaches expireClaim.
+    tasks_queue: str = Field("lease-expiry", alias="TASKS_QUEUE")
+    tasks_location: str | None = Field(None, alias="TASKS_LOCATION")
+    tasks_timeout_seconds: float = Field(5.0, alias="TASKS_TIMEOUT_SECONDS", gt=0)
+    functions_base_url: str | None = Field(None, alias="FUNCTIONS_BASE_URL")
+    tasks_service_account: str | None = Field(None, alias="TASKS_SERVICE_ACCOUNT")
+    tasks_audience: str | None = Field(None, alias="TASKS_AUDIENCE")
+    skip_task_auth: bool = Field(False, alias="SKIP_TASK_AUTH")
     firestore_emulator_host: str | None = Field(None, alias="FIRESTORE_EMULATOR_HOST")
     auth_emulator_host: str | None = Field(None, alias="FIREBASE_AUTH_EMULATOR_HOST")
+    tasks_emulator_host: str | None = Field(None, alias="CLOUD_TASKS_EMULATOR_HOST")
 
     @property
     def tz(self) -> ZoneInfo:
@@ -35,8 +50,38 @@ class Settings(BaseSettings):
 
     @property
     def local_mode(self) -> bool:
-        """True when talking to emulators; production checks refuse to be relaxed otherwise."""
-        return bool(self.firestore_emulator_host or self.auth_emulator_host)
+        """True only against emulators with a demo- project: no real service can be reached."""
+        emulated = bool(
+            self.firestore_emulator_host and self.auth_emulator_host and self.tasks_emulator_host
+        )
+        return emulated and self.project_id.startswith("demo-")
+
+    @property
+    def task_auth_required(self) -> bool:
+        """expireClaim checks Cloud Tasks' OIDC token unless local mode turned that off."""
+        return not (self.skip_task_auth and self.local_mode)
+
+    @property
+    def base_url(self) -> str:
+        return (
+            self.functions_base_url or f"https://{self.region}-{self.project_id}.cloudfunctions.net"
+        ).rstrip("/")
+
+    @property
+    def queue_path(self) -> str:
+        location = self.tasks_location or self.region
+        return f"projects/{self.project_id}/locations/{location}/queues/{self.tasks_queue}"
+
+    @property
+    def task_service_account(self) -> str:
+        return (
+            self.tasks_service_account
+            or f"callqueue-tasks@{self.project_id}.iam.gserviceaccount.com"
+        )
+
+    @property
+    def task_audience(self) -> str:
+        return self.tasks_audience or f"{self.base_url}/expireClaim"
 
 
 @lru_cache(maxsize=1)

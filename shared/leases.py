@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from shared.models import Attempt, Entry
 
@@ -57,3 +57,85 @@ def claim(
         "rand": rand,
     }
     return attempt, update
+
+
+def max_end(attempt: Attempt, max_lease_seconds: int) -> datetime:
+    """The latest a claim may last, however often it is extended."""
+    return attempt.claimed_at + timedelta(seconds=max_lease_seconds)
+
+
+def live_attempt(entry: Entry, attempt: Attempt | None, claim_seq: int) -> bool:
+    """Whether `attempt` is the entry's current, unended claim with sequence `claim_seq`."""
+    return (
+        attempt is not None
+        and entry.open
+        and entry.claim_seq == claim_seq
+        and attempt.claim_seq == claim_seq
+        and attempt.outcome is None
+    )
+
+
+def change_refusal(
+    entry: Entry | None,
+    attempt: Attempt | None,
+    claim_seq: int,
+    uid: str,
+    now: datetime,
+    margin: int,
+) -> str | None:
+    """Why the holder may not extend or release this lease now, or None if they may.
+
+    Refusing within `margin` seconds of the end keeps a release or extension from
+    overlapping a new claim of the same entry on backends without transaction isolation.
+    """
+    if entry is None:
+        return "unknown_entry"
+    if attempt is None or attempt.holder != uid:
+        return "not_holder"
+    if not live_attempt(entry, attempt, claim_seq):
+        return "lease_ended"
+    if attempt.claimed_until - now <= timedelta(seconds=margin):
+        return "lease_ended"
+    return None
+
+
+def extended_until(
+    attempt: Attempt, now: datetime, step: int, max_lease_seconds: int
+) -> datetime | None:
+    """The new end of the lease after one extension, or None if it is already at its maximum."""
+    candidate = min(
+        attempt.claimed_until + timedelta(seconds=step), max_end(attempt, max_lease_seconds)
+    )
+    return candidate if candidate > attempt.claimed_until else None
+
+
+Expiry = Literal["expire", "missing", "closed", "stale", "superseded", "not_ended", "ended"]
+
+
+def expiry_verdict(
+    entry: Entry | None,
+    attempt: Attempt | None,
+    claim_seq: int,
+    task_until: datetime | None,
+    now: datetime,
+) -> Expiry:
+    """What a lease-expiry task should do; only "expire" writes, "not_ended" asks for a retry."""
+    if entry is None or attempt is None:
+        return "missing"
+    if not entry.open:
+        return "closed"
+    if entry.claim_seq != claim_seq:
+        return "stale"
+    if attempt.outcome is not None:
+        return "ended"
+    if task_until is not None and attempt.claimed_until != task_until:
+        # The holder extended the lease; the task for the new end will come.
+        return "superseded"
+    if attempt.claimed_until > now:
+        return "not_ended"
+    return "expire"
+
+
+def needs_attention_after(expiries: int, max_expiries: int) -> bool:
+    """After this many leases ran out unreported, staff should look at the entry."""
+    return expiries >= max_expiries

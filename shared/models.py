@@ -116,6 +116,7 @@ class Attempt(Document):
     outcome: Outcome | None = None
     ended_at: datetime | None = None
     report_id: str | None = None
+    extensions: int = 0
 
 
 class Reason(Document):

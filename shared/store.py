@@ -21,6 +21,9 @@ ENTRIES = "entries"
 # the guard that keeps at most one open entry per location on every backend.
 OPEN_ENTRIES = "open_entries"
 ATTEMPTS = "attempts"
+# One document per ended attempt (id = attempt id), created first by whoever ends it
+# (release or expiry), so a duplicate or late clean-up changes nothing on any backend.
+ATTEMPT_ENDS = "attempt_ends"
 # One document per closed entry, id = entry id, created first when an entry is closed
 # so that two concurrent closers cannot both act (the emulator has no isolation).
 CLOSURES = "entry_closures"
@@ -39,6 +42,7 @@ ALL_COLLECTIONS: tuple[str, ...] = (
     ENTRIES,
     OPEN_ENTRIES,
     ATTEMPTS,
+    ATTEMPT_ENDS,
     CLOSURES,
     REPORTS,
     CALLERS,

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests import harness
+from tools import stack as stacklib
 
 TEST_PROJECT = os.environ.get("GOOGLE_CLOUD_PROJECT", "demo-callqueue")
 PASSWORD = "test-password-1"
@@ -127,6 +128,19 @@ def api(functions_http: harness.HttpApi, db: Any) -> harness.HttpApi:
 
 
 @pytest.fixture
-def inproc(test_stack: harness.TestStack, db: Any) -> harness.InProcessApi:
-    """Functions in this process (create_app(...).test_client()) with clean data."""
-    return harness.InProcessApi()
+def inproc(
+    test_stack: harness.TestStack, db: Any, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[harness.InProcessApi]:
+    """Functions in this process (create_app(...).test_client()) with clean data.
+
+    Lease tasks scheduled from here go nowhere: these tests often run on a controlled clock,
+    and a real expireClaim on the wall clock would interfere.
+    """
+    from shared.config import get_settings
+
+    monkeypatch.setenv("FUNCTIONS_BASE_URL", harness.NOWHERE)
+    for key, value in stacklib.LOCAL_FUNCTION_SETTINGS.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    yield harness.InProcessApi()
+    get_settings.cache_clear()

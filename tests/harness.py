@@ -20,6 +20,8 @@ from tools import stack as stacklib
 ROOT = stacklib.ROOT
 LOGS = ROOT / ".stack" / "test-logs"
 SOURCE = ROOT / "functions" / "main.py"
+# A base URL nobody listens on (the discard port): tasks sent there are refused at once.
+NOWHERE = "http://127.0.0.1:9/nowhere"
 
 
 @dataclass
@@ -124,8 +126,9 @@ def start_functions(stack: stacklib.Stack, name: str, **settings: str) -> tuple[
     """A functions server for this stack (extra settings as environment variables)."""
     port = stacklib.free_port()
     argv = stacklib.functions_command(stack, port)
-    service = start(name, argv, {**stack.env(), **settings})
     base = f"http://{stacklib.HOST}:{port}/{stack.project}/{stacklib.REGION}"
+    env = {**stack.env(), **stacklib.LOCAL_FUNCTION_SETTINGS, "FUNCTIONS_BASE_URL": base}
+    service = start(name, argv, {**env, **settings})
     wait_ready(service, lambda: stacklib.http_ready(f"http://{stacklib.HOST}:{port}/healthz"), name)
     return service, base
 

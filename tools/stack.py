@@ -22,6 +22,8 @@ STATE = ROOT / ".stack"
 REGION = "us-central1"
 TASKS_QUEUE = "lease-expiry"
 HOST = "127.0.0.1"
+# Cloud Tasks' emulator sends no OIDC token; the functions accept that only in local mode.
+LOCAL_FUNCTION_SETTINGS = {"SKIP_TASK_AUTH": "true"}
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,9 @@ def tasks_command(stack: Stack) -> list[str]:
         str(port_of(stack.tasks_host)),
         "-d",
         stack.tasks_queue_path,
+        # The emulator retries failures every 0.1 s with no backoff; cap it.
+        "--max-retries",
+        "20",
     ]
 
 
@@ -255,6 +260,7 @@ def main() -> None:
     elif service == "tasks":
         _exec(tasks_command(stack), stack)
     elif service == "functions":
+        os.environ.update(LOCAL_FUNCTION_SETTINGS)
         _exec(functions_command(stack), stack)
     elif service == "ready":
         ready(stack)

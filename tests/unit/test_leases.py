@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from shared import leases
-from shared.models import Entry
+from shared.models import Attempt, Entry
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -76,3 +76,81 @@ def test_claimed_entry_is_not_available_until_the_lease_ends() -> None:
     claimed = entry().model_copy(update=update)
     assert not leases.is_available(claimed, NOW + timedelta(seconds=59))
     assert leases.is_available(claimed, NOW + timedelta(seconds=60))
+
+
+def attempt(**fields: Any) -> Attempt:
+    base: dict[str, Any] = {
+        "entry_id": "E1",
+        "location_id": "L1",
+        "claim_seq": 1,
+        "holder": "u1",
+        "claimed_at": NOW,
+        "claimed_until": NOW + timedelta(minutes=20),
+    }
+    return Attempt(**(base | fields))
+
+
+HELD = {"claim_seq": 1, "holder": "u1", "claimed_until": NOW + timedelta(minutes=20)}
+
+
+@pytest.mark.parametrize(
+    ("entry_fields", "attempt_fields", "seq", "until", "at", "verdict"),
+    [
+        (HELD, {}, 1, NOW + timedelta(minutes=20), NOW + timedelta(minutes=20), "expire"),
+        (HELD, {}, 1, None, NOW + timedelta(minutes=21), "expire"),
+        (HELD, {}, 1, NOW + timedelta(minutes=20), NOW + timedelta(minutes=19), "not_ended"),
+        (HELD, {}, 1, NOW + timedelta(minutes=10), NOW + timedelta(minutes=30), "superseded"),
+        (HELD | {"claim_seq": 2}, {}, 1, None, NOW + timedelta(hours=1), "stale"),
+        (HELD | {"open": False}, {}, 1, None, NOW + timedelta(hours=1), "closed"),
+        (HELD, {"outcome": "released"}, 1, None, NOW + timedelta(hours=1), "ended"),
+    ],
+)
+def test_expiry_verdict(
+    entry_fields: dict[str, Any],
+    attempt_fields: dict[str, Any],
+    seq: int,
+    until: datetime | None,
+    at: datetime,
+    verdict: str,
+) -> None:
+    assert (
+        leases.expiry_verdict(entry(**entry_fields), attempt(**attempt_fields), seq, until, at)
+        == verdict
+    )
+
+
+def test_expiry_verdict_for_missing_documents() -> None:
+    assert leases.expiry_verdict(None, None, 1, None, NOW) == "missing"
+    assert leases.expiry_verdict(entry(**HELD), None, 1, None, NOW) == "missing"
+
+
+@pytest.mark.parametrize(
+    ("uid", "at", "attempt_fields", "refusal"),
+    [
+        ("u1", NOW, {}, None),
+        ("u2", NOW, {}, "not_holder"),
+        ("u1", NOW + timedelta(minutes=20), {}, "lease_ended"),
+        ("u1", NOW + timedelta(minutes=20) - timedelta(seconds=2), {}, "lease_ended"),
+        ("u1", NOW + timedelta(minutes=20) - timedelta(seconds=3), {}, None),
+        ("u1", NOW, {"outcome": "expired"}, "lease_ended"),
+    ],
+)
+def test_change_refusal(
+    uid: str, at: datetime, attempt_fields: dict[str, Any], refusal: str | None
+) -> None:
+    found = leases.change_refusal(entry(**HELD), attempt(**attempt_fields), 1, uid, at, margin=2)
+    assert found == refusal
+
+
+def test_extension_is_capped_by_the_maximum_length() -> None:
+    first = attempt()
+    assert leases.extended_until(first, NOW, 600, 3600) == NOW + timedelta(minutes=30)
+    nearly = attempt(claimed_until=NOW + timedelta(minutes=55))
+    assert leases.extended_until(nearly, NOW, 600, 3600) == NOW + timedelta(hours=1)
+    full = attempt(claimed_until=NOW + timedelta(hours=1))
+    assert leases.extended_until(full, NOW, 600, 3600) is None
+
+
+@pytest.mark.parametrize(("count", "flag"), [(1, False), (2, False), (3, True), (4, True)])
+def test_needs_attention_after(count: int, flag: bool) -> None:
+    assert leases.needs_attention_after(count, 3) is flag

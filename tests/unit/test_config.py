@@ -1,0 +1,64 @@
+"""Settings: the local-only switch for the task token check cannot be on in production."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from shared.config import Settings
+
+EMULATORS = {
+    "FIRESTORE_EMULATOR_HOST": "127.0.0.1:8080",
+    "FIREBASE_AUTH_EMULATOR_HOST": "127.0.0.1:9099",
+    "CLOUD_TASKS_EMULATOR_HOST": "127.0.0.1:9090",
+}
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Settings also read the process environment, which integration tests point at emulators.
+    for name in (*EMULATORS, "SKIP_TASK_AUTH", "GOOGLE_CLOUD_PROJECT", "FUNCTIONS_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def settings(**values: Any) -> Settings:
+    return Settings.model_validate(values)
+
+
+@pytest.mark.parametrize(
+    ("values", "required"),
+    [
+        ({**EMULATORS, "SKIP_TASK_AUTH": "true", "GOOGLE_CLOUD_PROJECT": "demo-callqueue"}, False),
+        ({**EMULATORS, "SKIP_TASK_AUTH": "false", "GOOGLE_CLOUD_PROJECT": "demo-callqueue"}, True),
+        # A real project id, even with emulators named: production rules.
+        ({**EMULATORS, "SKIP_TASK_AUTH": "true", "GOOGLE_CLOUD_PROJECT": "callqueue-prod"}, True),
+        # No emulators: production, whatever the switch says.
+        ({"SKIP_TASK_AUTH": "true", "GOOGLE_CLOUD_PROJECT": "demo-callqueue"}, True),
+        ({"SKIP_TASK_AUTH": "true", "FIRESTORE_EMULATOR_HOST": "x:1"}, True),
+    ],
+)
+def test_task_auth_is_only_skipped_against_emulators(
+    values: dict[str, str], required: bool
+) -> None:
+    assert settings(**values).task_auth_required is required
+
+
+def test_defaults() -> None:
+    s = settings()
+    assert s.claim_lease_seconds == 1200
+    assert s.org_timezone == "America/Los_Angeles"
+    assert s.base_url == "https://us-central1-demo-callqueue.cloudfunctions.net"
+    assert s.task_audience == "https://us-central1-demo-callqueue.cloudfunctions.net/expireClaim"
+    assert s.queue_path == "projects/demo-callqueue/locations/us-central1/queues/lease-expiry"
+
+
+def test_task_names_are_hashed_and_stable() -> None:
+    from datetime import UTC, datetime
+
+    from shared.tasks import task_id
+
+    until = datetime(2026, 3, 1, tzinfo=UTC)
+    assert task_id("E", 1, until) == task_id("E", 1, until)
+    assert task_id("E", 1, until) != task_id("E", 2, until)
+    assert task_id("E", 1, until).startswith("lease-")
