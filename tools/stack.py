@@ -131,6 +131,8 @@ def tasks_command(stack: Stack) -> list[str]:
         # The emulator retries failures every 0.1 s with no backoff; cap it.
         "--max-retries",
         "20",
+        # Without this it logs two lines per waiting task every 0.1 s.
+        "--quiet",
     ]
 
 
@@ -214,8 +216,7 @@ def banner(stack: Stack, caller_token: str) -> str:
         f"  auth        {stack.auth_host}   (FIREBASE_AUTH_EMULATOR_HOST)",
         f"  tasks       {stack.tasks_host}   queue {stack.tasks_queue_path}",
         "demo accounts",
-        f"  staff   {demo.STAFF_EMAIL} / {demo.STAFF_PASSWORD}   roles staff, caller",
-        f"  caller  {demo.CALLER_EMAIL} / {demo.CALLER_PASSWORD}   roles caller",
+        *(f"  {a.email} / {a.password}   roles {', '.join(a.roles)}" for a in demo.DEMO_ACCOUNTS),
         "try it (token valid for an hour):",
         f"  curl -s -H 'Authorization: Bearer {caller_token}' {base}/checkAuth",
         "Ctrl-C stops everything.",
@@ -241,7 +242,7 @@ def ready(stack: Stack) -> None:
     from shared import demo
     from tools.accounts import sign_in
 
-    token = sign_in(demo.CALLER_EMAIL, demo.CALLER_PASSWORD, stack.auth_host)
+    token = sign_in(demo.DEMO_CALLER.email, demo.DEMO_CALLER.password, stack.auth_host)
     _idle(banner(stack, token))
 
 
