@@ -179,10 +179,21 @@ def _by_filter(db: Client, flt: LocationFilter) -> dict[str, str]:
 
 
 def _queued(db: Client, location_ids: Iterable[str]) -> set[str]:
-    """Which of these locations already have an open entry (their guard document exists)."""
+    """Which of these locations already have an open entry (their guard document exists).
+
+    Reads whichever is smaller: the guards of these locations one by one, or every guard
+    (a count costs one read per thousand). Besides saving reads, it avoids looking up
+    thousands of absent documents, which the local emulator does slowly (~4 ms each).
+    """
+    wanted = list(location_ids)
+    guards = db.collection(store.OPEN_ENTRIES)
+    open_now = int(guards.count().get()[0][0].value)  # type: ignore[no-untyped-call]
+    if open_now <= len(wanted):
+        every = {s.id for s in guards.select([]).stream()}
+        return every.intersection(wanted)
     queued: set[str] = set()
-    for chunk in _chunks(list(location_ids), READ_CHUNK):
-        refs = [db.collection(store.OPEN_ENTRIES).document(i) for i in chunk]
+    for chunk in _chunks(wanted, READ_CHUNK):
+        refs = [guards.document(i) for i in chunk]
         queued.update(s.id for s in db.get_all(refs, field_paths=["entry_id"]) if s.exists)
     return queued
 

@@ -144,3 +144,8 @@ def inproc(
     get_settings.cache_clear()
     yield harness.InProcessApi()
     get_settings.cache_clear()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the real-snapshot tests last: they leave the in-memory emulator large and slower."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is not None)

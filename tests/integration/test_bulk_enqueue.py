@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -134,3 +136,27 @@ def test_oversized_body_is_413(api: HttpApi, db: Any, staff_token: str) -> None:
         "bulkEnqueue", staff_token, json={"reason": "r", "location_ids": ["x" * 1000] * 1200}
     )
     assert reply.status == 413
+
+
+DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+SNAPSHOT = DATA / "vaccinateca-locations-2021-03-01.json"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SNAPSHOT.is_file(), reason=f"real snapshot not found at {SNAPSHOT}")
+def test_real_snapshot_enqueued_by_filter_twice(api: HttpApi, db: Any, staff_token: str) -> None:
+    from shared import importer
+
+    summary = importer.import_files(db, SNAPSHOT, default_state="CA")
+    assert summary.imported == 7772
+    body = {"reason": "New location", "filter": {"state": "CA"}}
+    started = time.monotonic()
+    first = api.call("bulkEnqueue", staff_token, json=body)
+    first_seconds = time.monotonic() - started
+    assert first.status == 200, first.body
+    assert (first.body["added"], first.body["already_queued"]) == (7772, 0)
+    second = api.call("bulkEnqueue", staff_token, json=body)
+    assert (second.body["added"], second.body["already_queued"]) == (0, 7772)
+    assert count(db, store.ENTRIES) == 7772
+    assert count(db, store.OPEN_ENTRIES) == 7772
+    print(f"bulkEnqueue of 7,772 locations: {first_seconds:.1f} s")
