@@ -47,7 +47,7 @@ unit: $(VENV)/.installed
 	$(VENV)/bin/pytest tests/unit
 
 bench: install
-	$(VENV)/bin/python -m tools.bench_claims
+	$(VENV)/bin/python -m tools.bench
 
 clean:
 	rm -rf $(VENV) $(TASKS_VENV) node_modules .stack .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,68 @@
+"""The attempt-document create is what keeps claims exclusive on the emulator we run.
+
+All claimers are made to read the entry before any of them writes (a barrier inside the
+claim), the interleaving that a backend without transaction isolation allows. With the
+create, exactly one claimer per entry wins; with the create turned into a plain set (the
+mechanism removed), entries are handed to several callers at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from shared import leases, store
+from tests.conftest import Users
+from tests.harness import InProcessApi
+from tests.integration.factories import add_locations, count
+from tests.integration.test_request_call import enqueue
+
+pytestmark = pytest.mark.integration
+
+CALLERS = 16
+ENTRIES = 4
+
+
+@pytest.mark.parametrize("fence", [True, False], ids=["with-create", "create-removed"])
+def test_claims_are_exclusive_only_with_the_attempt_create(
+    inproc: InProcessApi,
+    db: Any,
+    staff_token: str,
+    users: Users,
+    monkeypatch: pytest.MonkeyPatch,
+    fence: bool,
+) -> None:
+    enqueue(inproc, staff_token, add_locations(db, ENTRIES))
+    tokens = users.callers(CALLERS)
+    barrier = threading.Barrier(CALLERS, timeout=20)
+    first_read = threading.local()
+    real_claim = leases.claim
+
+    def claim_after_everyone_read(*args: Any, **kwargs: Any) -> Any:
+        if not getattr(first_read, "done", False):
+            first_read.done = True
+            barrier.wait()
+        return real_claim(*args, **kwargs)
+
+    monkeypatch.setattr(leases, "claim", claim_after_everyone_read)
+    if not fence:
+        from google.cloud.firestore_v1.transaction import Transaction
+
+        monkeypatch.setattr(Transaction, "create", lambda self, ref, data: self.set(ref, data))
+
+    with ThreadPoolExecutor(max_workers=CALLERS) as pool:
+        replies = list(
+            pool.map(lambda t: inproc.call("requestCall", t, params={"state": "all"}), tokens)
+        )
+    winners = Counter(r.body["id"] for r in replies if r.status == 200)
+    if fence:
+        assert sum(winners.values()) == ENTRIES
+        assert set(winners.values()) == {1}
+        assert count(db, store.ATTEMPTS) == ENTRIES
+    else:
+        # Without the fence the same interleaving hands some location to several callers.
+        assert max(winners.values()) > 1, winners
