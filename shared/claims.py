@@ -38,6 +38,8 @@ def parse_call_request(args: dict[str, str]) -> CallRequest:
     if no_claim not in ("", "0", "1", "true", "false"):
         raise BadRequest("no_claim must be 1 or 0.", error="invalid_field")
     location_id = (args.get("location_id") or "").strip() or None
+    if location_id is not None and (problem := store.id_problem(location_id)):
+        raise BadRequest(f"location_id {location_id[:60]!r} {problem}.", error="invalid_field")
     return CallRequest(state, location_id, no_claim in ("1", "true"))
 
 

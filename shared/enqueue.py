@@ -53,7 +53,7 @@ class BulkEnqueueBody(BaseModel):
 
     reason: str = Field(min_length=1, max_length=reasons.MAX_REASON_LENGTH)
     priority_group: int = DEFAULT_PRIORITY_GROUP
-    location_ids: list[str] | None = None
+    location_ids: list[store.DocumentId] | None = None
     filter: LocationFilter | None = None
     dry_run: bool = False
 
@@ -62,13 +62,6 @@ class BulkEnqueueBody(BaseModel):
     def _group(cls, value: int) -> int:
         if value not in PRIORITY_GROUPS:
             raise ValueError(f"must be one of {', '.join(map(str, PRIORITY_GROUPS))}")
-        return value
-
-    @field_validator("location_ids")
-    @classmethod
-    def _ids(cls, value: list[str] | None) -> list[str] | None:
-        if value is not None and any(not i.strip() or "/" in i for i in value):
-            raise ValueError("every id must be a non-empty string without '/'")
         return value
 
     @model_validator(mode="after")

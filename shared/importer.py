@@ -22,7 +22,7 @@ from google.api_core.retry import Retry
 from pydantic import ValidationError
 
 from shared.models import County, Location, Provider
-from shared.store import COUNTIES, LOCATIONS, MAX_BATCH_WRITES, PROVIDERS
+from shared.store import COUNTIES, LOCATIONS, MAX_BATCH_WRITES, PROVIDERS, id_problem
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client
@@ -335,7 +335,7 @@ class _Fields:
             value = str(raw).strip()
             if not value:
                 self.problem("id", "is empty")
-            elif "/" in value or value in (".", "..") or re.fullmatch(r"__.*__", value):
+            elif id_problem(value):
                 self.problem("id", f"{value!r} cannot be a Firestore document id")
             return value
         self.problem("id", "is missing" if raw is None else f"{raw!r} is not a text id")

@@ -35,7 +35,7 @@ class LeaseRef(BaseModel):
     # The lease view carries more keys (claimed_until, ...); only these two identify it.
     model_config = ConfigDict(extra="ignore")
 
-    entry_id: str = Field(min_length=1, pattern=r"^[^/]+$")
+    entry_id: store.DocumentId
     claim_seq: int = Field(ge=1)
 
 
@@ -44,7 +44,7 @@ class ExpiryTask(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    entry_id: str = Field(min_length=1, pattern=r"^[^/]+$")
+    entry_id: store.DocumentId
     claim_seq: int = Field(ge=1)
     claimed_until: datetime | None = None
 

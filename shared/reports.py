@@ -31,7 +31,7 @@ class ReportBody(BaseModel):
     # Unknown keys are ignored: older clients send fields this service does not use.
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
-    location: str = Field(alias="Location", min_length=1)
+    location: store.DocumentId = Field(alias="Location")
     availability: list[str] = Field(alias="Availability")
     notes: str | None = Field(None, alias="Notes")
     internal_notes: str | None = Field(None, alias="Internal Notes")
@@ -79,7 +79,7 @@ def submit_report(db: Client, user: User, body: ReportBody, now: datetime, tz: Z
     slugs = {t.slug for t in found}
     comeback = reschedule_at(slugs, body.do_not_call_until, now)
     location_ref = db.collection(store.LOCATIONS).document(body.location)
-    if "/" in body.location or not location_ref.get(field_paths=["state"]).exists:
+    if not location_ref.get(field_paths=["state"]).exists:
         raise BadRequest(
             f"Location: there is no location with id {body.location!r}.", error="unknown_location"
         )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import threading
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client, DocumentSnapshot
@@ -89,3 +90,29 @@ def new_id() -> str:
 
     alphabet = string.ascii_letters + string.digits
     return "".join(secrets.choice(alphabet) for _ in range(20))
+
+
+MAX_ID_BYTES = 1500
+
+
+def id_problem(value: str) -> str | None:
+    """Why `value` cannot be a Firestore document id, or None if it can."""
+    if not value.strip():
+        return "is empty"
+    if "/" in value:
+        return "contains '/'"
+    if value in (".", "..") or re.fullmatch(r"__.*__", value):
+        return "is reserved by Firestore"
+    if len(value.encode()) > MAX_ID_BYTES:
+        return f"is longer than {MAX_ID_BYTES} bytes"
+    return None
+
+
+def _checked_id(value: str) -> str:
+    problem = id_problem(value)
+    if problem:
+        raise ValueError(f"{value[:60]!r} {problem}")
+    return value
+
+
+DocumentId = Annotated[str, AfterValidator(_checked_id)]

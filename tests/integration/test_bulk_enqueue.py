@@ -160,3 +160,28 @@ def test_real_snapshot_enqueued_by_filter_twice(api: HttpApi, db: Any, staff_tok
     assert count(db, store.ENTRIES) == 7772
     assert count(db, store.OPEN_ENTRIES) == 7772
     print(f"bulkEnqueue of 7,772 locations: {first_seconds:.1f} s")
+
+
+NASTY_IDS = ["a/b", "__reserved__", "..", " ", "x" * 1600]
+
+
+@pytest.mark.parametrize("bad", NASTY_IDS)
+def test_impossible_document_ids_are_400_everywhere(
+    api: HttpApi, db: Any, staff_token: str, caller_token: str, bad: str
+) -> None:
+    before = counts(db)
+    calls = [
+        ("bulkEnqueue", staff_token, {"json": {"reason": "r", "location_ids": [bad]}}),
+        ("requestCall", caller_token, {"params": {"location_id": bad}}),
+        ("submitReport", caller_token, {"json": {"Location": bad, "Availability": []}}),
+        ("extendCall", caller_token, {"json": {"entry_id": bad, "claim_seq": 1}}),
+        ("releaseCall", caller_token, {"json": {"entry_id": bad, "claim_seq": 1}}),
+    ]
+    for function, token, kwargs in calls:
+        reply = api.call(function, token, **kwargs)  # type: ignore[arg-type]
+        if bad == " " and function == "requestCall":
+            assert reply.status == 404  # a blank location_id means "draw from the queue"
+            continue
+        assert reply.status == 400, (function, reply.body)
+        assert reply.body["error_description"]
+    assert counts(db) == before
