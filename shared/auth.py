@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from shared.errors import Forbidden, Unauthorized
+from shared.lazy import PerProcess
 
 if TYPE_CHECKING:
     import firebase_admin
@@ -14,8 +14,7 @@ if TYPE_CHECKING:
 Role = Literal["caller", "staff"]
 ROLES: tuple[Role, ...] = ("caller", "staff")
 
-_apps: dict[str, firebase_admin.App] = {}
-_lock = threading.Lock()
+_apps: PerProcess[firebase_admin.App] = PerProcess()
 
 
 @dataclass(frozen=True)
@@ -36,17 +35,15 @@ def firebase_app(project_id: str | None = None) -> firebase_admin.App:
         from shared.config import get_settings
 
         project_id = get_settings().project_id
-    found = _apps.get(project_id)
-    if found is not None:
-        return found
-    with _lock:
-        if project_id not in _apps:
-            import firebase_admin
 
-            _apps[project_id] = firebase_admin.initialize_app(
-                options={"projectId": project_id}, name=f"callqueue-{project_id}"
-            )
-        return _apps[project_id]
+    def build() -> firebase_admin.App:
+        import firebase_admin
+
+        return firebase_admin.initialize_app(
+            options={"projectId": project_id}, name=f"callqueue-{project_id}"
+        )
+
+    return _apps.get(project_id, build)
 
 
 def bearer_token(authorization: str | None) -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-import threading
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel
+
+from shared.lazy import PerProcess
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client, DocumentSnapshot
@@ -53,8 +54,7 @@ ALL_COLLECTIONS: tuple[str, ...] = (
 # Firestore's limit on writes in one commit.
 MAX_BATCH_WRITES = 500
 
-_clients: dict[str, Client] = {}
-_lock = threading.Lock()
+_clients: PerProcess[Client] = PerProcess()
 
 
 def client(project_id: str | None = None) -> Client:
@@ -63,15 +63,13 @@ def client(project_id: str | None = None) -> Client:
         from shared.config import get_settings
 
         project_id = get_settings().project_id
-    found = _clients.get(project_id)
-    if found is not None:
-        return found
-    with _lock:
-        if project_id not in _clients:
-            from google.cloud import firestore
 
-            _clients[project_id] = firestore.Client(project=project_id)
-        return _clients[project_id]
+    def build() -> Client:
+        from google.cloud import firestore
+
+        return firestore.Client(project=project_id)
+
+    return _clients.get(project_id, build)
 
 
 def load(model: type[D], snapshot: DocumentSnapshot[Any]) -> D | None:

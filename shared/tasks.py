@@ -8,21 +8,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from shared import logs
 from shared.clock import iso
 from shared.config import Settings
+from shared.lazy import PerProcess
 
 if TYPE_CHECKING:
     from google.cloud.tasks_v2 import CloudTasksClient
 
 FAILURE_COUNTER = "lease_task_failures"
 
-_clients: dict[str, CloudTasksClient] = {}
-_lock = threading.Lock()
+_clients: PerProcess[CloudTasksClient] = PerProcess()
 
 
 def task_id(entry_id: str, claim_seq: int, claimed_until: datetime) -> str:
@@ -41,27 +40,19 @@ def expiry_payload(entry_id: str, claim_seq: int, claimed_until: datetime) -> di
 
 def client(settings: Settings) -> CloudTasksClient:
     """One Cloud Tasks client per process (an insecure channel to the emulator locally)."""
-    key = settings.tasks_emulator_host or "production"
-    found = _clients.get(key)
-    if found is not None:
-        return found
-    with _lock:
-        if key not in _clients:
-            from google.cloud import tasks_v2
 
-            if settings.tasks_emulator_host:
-                import grpc
-                from google.cloud.tasks_v2.services.cloud_tasks.transports import (
-                    CloudTasksGrpcTransport,
-                )
+    def build() -> CloudTasksClient:
+        from google.cloud import tasks_v2
 
-                channel = grpc.insecure_channel(settings.tasks_emulator_host)
-                _clients[key] = tasks_v2.CloudTasksClient(
-                    transport=CloudTasksGrpcTransport(channel=channel)
-                )
-            else:
-                _clients[key] = tasks_v2.CloudTasksClient()
-        return _clients[key]
+        if not settings.tasks_emulator_host:
+            return tasks_v2.CloudTasksClient()
+        import grpc
+        from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
+
+        channel = grpc.insecure_channel(settings.tasks_emulator_host)
+        return tasks_v2.CloudTasksClient(transport=CloudTasksGrpcTransport(channel=channel))
+
+    return _clients.get(settings.tasks_emulator_host or "production", build)
 
 
 def schedule_expiry(

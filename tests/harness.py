@@ -6,8 +6,7 @@ import os
 import signal
 import subprocess
 import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -153,18 +152,8 @@ class Reply:
     headers: Mapping[str, str]
 
 
-class HttpApi:
-    """Functions over real HTTP, as the caller app reaches them."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self._local = threading.local()
-
-    def _session(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = requests.Session()
-        return session
+class Api:
+    """Call a function by name, as a signed-in user or anonymously."""
 
     def call(
         self,
@@ -180,14 +169,29 @@ class HttpApi:
         all_headers = dict(headers or {})
         if token is not None:
             all_headers["Authorization"] = f"Bearer {token}"
+        request = {"params": params, "json": json, "data": data, "headers": all_headers}
+        return self.send(function, method, request)
+
+    def send(self, function: str, method: str, request: dict[str, Any]) -> Reply:
+        raise NotImplementedError
+
+
+class HttpApi(Api):
+    """Functions over real HTTP, as the caller app reaches them."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self._local = threading.local()
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
+
+    def send(self, function: str, method: str, request: dict[str, Any]) -> Reply:
         response = self._session().request(
-            method,
-            f"{self.base}/{function}",
-            params=params,
-            json=json,
-            data=data,
-            headers=all_headers,
-            timeout=120,
+            method, f"{self.base}/{function}", timeout=120, **request
         )
         try:
             body = response.json()
@@ -196,7 +200,7 @@ class HttpApi:
         return Reply(response.status_code, body, response.headers)
 
 
-class InProcessApi:
+class InProcessApi(Api):
     """The same functions through functions-framework's app factory, without a server."""
 
     def __init__(self) -> None:
@@ -211,45 +215,10 @@ class InProcessApi:
             ).test_client()
         return self._clients[function]
 
-    def call(
-        self,
-        function: str,
-        token: str | None = None,
-        *,
-        method: str = "POST",
-        params: Mapping[str, str] | None = None,
-        json: Any = None,
-        data: bytes | str | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> Reply:
-        all_headers = dict(headers or {})
-        if token is not None:
-            all_headers["Authorization"] = f"Bearer {token}"
-        response = self.client(function).open(
-            "/",
-            method=method,
-            query_string=params,
-            json=json,
-            data=data,
-            headers=all_headers,
-        )
+    def send(self, function: str, method: str, request: dict[str, Any]) -> Reply:
+        request["query_string"] = request.pop("params")
+        response = self.client(function).open("/", method=method, **request)
         body = response.get_json(silent=True)
         return Reply(
             response.status_code, body if body is not None else response.text, response.headers
         )
-
-
-@contextmanager
-def settings_env(monkeypatch: Any, **values: str) -> Iterator[None]:
-    """Run with extra settings for in-process calls (settings are cached per process)."""
-    from shared.config import get_settings
-
-    for key, value in values.items():
-        monkeypatch.setenv(key, value)
-    get_settings.cache_clear()
-    try:
-        yield
-    finally:
-        for key in values:
-            monkeypatch.delenv(key, raising=False)
-        get_settings.cache_clear()
