@@ -179,6 +179,19 @@ def expireClaim(request: flask.Request) -> dict[str, Any]:
     return result
 
 
+@functions_framework.http
+@endpoint(("POST",))
+def updateEntries(request: flask.Request) -> dict[str, Any]:
+    """Staff: remove queue entries, or return entries flagged for attention to rotation."""
+    from shared import clock, entry_admin, store, web
+
+    user = _user(request, "staff")
+    s = _settings()
+    body = web.parse(entry_admin.UpdateEntriesBody, web.read_json(request, s.max_body_bytes))
+    result = entry_admin.update_entries(store.client(s.project_id), user, body, clock.now())
+    return result.as_json()
+
+
 __all__ = [
     "bulkEnqueue",
     "callerStats",
@@ -188,4 +201,5 @@ __all__ = [
     "releaseCall",
     "requestCall",
     "submitReport",
+    "updateEntries",
 ]
