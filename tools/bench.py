@@ -8,6 +8,8 @@ Each measure runs next to a baseline measured in the same run, on the same emula
    group and choosing in memory, as the queue grows.
 3. bulkEnqueue (guards + entries in WriteBatches) vs plain WriteBatch sets of the same
    number of documents.
+4. Cold start: importing functions/main.py vs functions-framework alone, and vs importing
+   every client eagerly.
 
 Usage: .venv/bin/python -m tools.bench [--sizes 100,1000,3000]
 """
@@ -142,6 +144,34 @@ def bench_enqueue(db: Any, sizes: list[int]) -> None:
         print(f"{size:>8} {ours:>12.2f} {plain:>11.2f} {ours / plain:>6.2f}x {size / ours:>9.0f}")
 
 
+def bench_cold_start(repeat: int = 5) -> None:
+    import subprocess
+    import sys
+
+    cases = {
+        "functions_framework alone (baseline)": "import functions_framework",
+        "functions/main.py (lazy imports)": (
+            "import sys; sys.path[:0] = ['.', 'functions']; import main"
+        ),
+        "every client imported eagerly": (
+            "import functions_framework, pydantic; from google.cloud import firestore, tasks_v2;"
+            " from firebase_admin import auth"
+        ),
+    }
+    print("\n4. cold start: importing the functions module (best of", repeat, "runs, ms)")
+    baseline = 0.0
+    for label, code in cases.items():
+        best = min(_run_seconds([sys.executable, "-c", code], subprocess) for _ in range(repeat))
+        baseline = baseline or best
+        print(f"{label:>40} {best * 1000:>7.0f} {best / baseline:>6.2f}x")
+
+
+def _run_seconds(argv: list[str], subprocess: Any) -> float:
+    started = time.perf_counter()
+    subprocess.run(argv, check=True, cwd=stacklib.ROOT)
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Call-queue benchmarks on a fresh emulator.")
     parser.add_argument("--sizes", default="100,1000,3000")
@@ -164,6 +194,7 @@ def main() -> None:
         bench_stats(db, sizes)
         bench_draw(db, sizes)
         bench_enqueue(db, sizes)
+        bench_cold_start()
     finally:
         emulator.stop()
 
