@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -104,28 +105,38 @@ def endpoint(
                 response = json_response({}, 204, origin)
                 response.headers["Access-Control-Allow-Methods"] = ", ".join((*methods, "OPTIONS"))
                 return response
+            started = time.perf_counter()
+            trace = trace_of(request, settings.project_id)
             try:
                 if request.method not in methods:
                     raise MethodNotAllowed(
                         f"{request.method} is not accepted here; use {' or '.join(methods)}."
                     )
-                return json_response(handler(request), 200, origin)
+                response = json_response(handler(request), 200, origin)
+                error = None
             except ApiError as exc:
-                if exc.status >= 500:
-                    logs.error(exc.description, error=exc.error)
-                return json_response(error_body(exc), exc.status, origin)
+                response = json_response(error_body(exc), exc.status, origin)
+                error = exc.error
             except Exception as exc:
                 logs.error(
-                    "unhandled error",
-                    error=repr(exc),
-                    path=request.path,
-                    trace=trace_of(request, settings.project_id),
+                    "unhandled error", error=repr(exc), function=handler.__name__, trace=trace
                 )
                 body = {
                     "error": "internal",
                     "error_description": "Something went wrong on our side; please try again.",
                 }
-                return json_response(body, 500, origin)
+                response = json_response(body, 500, origin)
+                error = "internal"
+            logs.log(
+                "INFO" if response.status_code < 400 else "WARNING",
+                f"{handler.__name__} {response.status_code}",
+                function=handler.__name__,
+                status=response.status_code,
+                error=error,
+                latency_ms=round((time.perf_counter() - started) * 1000, 1),
+                trace=trace,
+            )
+            return response
 
         run.__name__ = handler.__name__
         run.__doc__ = handler.__doc__
