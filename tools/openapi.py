@@ -1,0 +1,162 @@
+"""Write docs/openapi.json from the pydantic models the functions validate with.
+
+`python -m tools.openapi` rewrites it; a unit test fails when the committed file is stale.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET = ROOT / "docs" / "openapi.json"
+
+ERROR = {
+    "type": "object",
+    "required": ["error", "error_description"],
+    "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
+}
+
+
+def _operation(
+    summary: str,
+    role: str | None,
+    body: type[BaseModel] | None,
+    ok: dict[str, Any],
+    errors: tuple[int, ...],
+    method: str = "post",
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "responses": {
+            "200": {"description": "OK", "content": {"application/json": {"schema": ok}}},
+            **{
+                str(code): {
+                    "description": "error",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
+                }
+                for code in errors
+            },
+        },
+    }
+    if role:
+        operation["security"] = [{"firebase": []}]
+        operation["description"] = f"Needs the '{role}' role (custom claim `roles`)."
+    if body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{body.__name__}"}}
+            },
+        }
+    return {method: operation}
+
+
+def build() -> dict[str, Any]:
+    from shared.enqueue import BulkEnqueueBody
+    from shared.entry_admin import UpdateEntriesBody
+    from shared.lease_changes import ExpiryTask, LeaseRef
+    from shared.reports import ReportBody
+
+    models: list[type[BaseModel]] = [
+        BulkEnqueueBody,
+        ReportBody,
+        LeaseRef,
+        ExpiryTask,
+        UpdateEntriesBody,
+    ]
+    schemas: dict[str, Any] = {"Error": ERROR}
+    for model in models:
+        schema = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    obj = {"type": "object"}
+    lease = {
+        "type": "object",
+        "properties": {
+            "entry_id": {"type": "string"},
+            "claim_seq": {"type": "integer"},
+            "claimed_until": {"type": "string", "format": "date-time"},
+        },
+    }
+    paths = {
+        "/checkAuth": _operation("Who am I", "any", None, obj, (401,), "get"),
+        "/requestCall": {
+            "post": {
+                **_operation(
+                    "Next location to call, claimed", "caller", None, obj, (400, 401, 403, 404, 429)
+                )["post"],
+                "parameters": [
+                    {"name": "state", "in": "query", "schema": {"type": "string"}},
+                    {"name": "location_id", "in": "query", "schema": {"type": "string"}},
+                    {
+                        "name": "no_claim",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": ["0", "1"]},
+                    },
+                ],
+            }
+        },
+        "/submitReport": _operation(
+            "Store a report; completes the queue entry",
+            "caller",
+            ReportBody,
+            obj,
+            (400, 401, 403, 409),
+        ),
+        "/callerStats": _operation(
+            "Reports by me: total and today", "caller", None, obj, (401, 403), "get"
+        ),
+        "/extendCall": _operation(
+            "Extend my lease", "caller", LeaseRef, lease, (400, 401, 403, 404, 409)
+        ),
+        "/releaseCall": _operation(
+            "Give my call back", "caller", LeaseRef, obj, (400, 401, 403, 404, 409)
+        ),
+        "/bulkEnqueue": _operation(
+            "Queue many locations with a reason",
+            "staff",
+            BulkEnqueueBody,
+            obj,
+            (400, 401, 403, 409, 413),
+        ),
+        "/updateEntries": _operation(
+            "Remove or resume queue entries", "staff", UpdateEntriesBody, obj, (400, 401, 403)
+        ),
+        "/expireClaim": _operation(
+            "Lease clean-up (Cloud Tasks only)", None, ExpiryTask, obj, (400, 401, 403, 409)
+        ),
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Call queue", "version": "1"},
+        "servers": [
+            {"url": "https://us-central1-PROJECT.cloudfunctions.net"},
+            {"url": "http://127.0.0.1:5001/demo-callqueue/us-central1"},
+        ],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "firebase": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "Firebase ID token",
+                }
+            },
+        },
+    }
+
+
+def render() -> str:
+    return json.dumps(build(), indent=2, sort_keys=True) + "\n"
+
+
+if __name__ == "__main__":
+    TARGET.write_text(render())
+    print(f"wrote {TARGET}")
