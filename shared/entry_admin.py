@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -45,9 +46,12 @@ class UpdateResult:
 def update_entries(db: Client, user: User, body: UpdateEntriesBody, now: datetime) -> UpdateResult:
     """Apply one action to each entry; entries already in the wanted state are left alone."""
     result = UpdateResult(action=body.action)
-    act = _remove if body.action == "remove" else _resume
+    if body.action == "remove":
+        change = _remover(db, user, now, body.note)
+    else:
+        change = _resumer(db, user, now)
     for entry_id in dict.fromkeys(body.entry_ids):
-        outcome = act(db, entry_id, user, now, body.note)
+        outcome = _apply(db, entry_id, change)
         if outcome == "changed":
             result.changed.append(entry_id)
         elif outcome == "unchanged":
@@ -57,17 +61,33 @@ def update_entries(db: Client, user: User, body: UpdateEntriesBody, now: datetim
     return result
 
 
-def _remove(db: Client, entry_id: str, user: User, now: datetime, note: str | None) -> str:
-    """Close an open entry as removed; its location can then be queued again."""
+Change = Callable[["Transaction", Entry], str]
+
+
+def _apply(db: Client, entry_id: str, change: Change) -> str:
+    """Run one entry's change in its own transaction: "changed", "unchanged" or "missing"."""
     from google.api_core.exceptions import AlreadyExists
     from google.cloud import firestore
 
     @firestore.transactional
     def run(tx: Transaction) -> str:
-        entry_ref = db.collection(store.ENTRIES).document(entry_id)
-        entry = store.load(Entry, entry_ref.get(transaction=tx))
-        if entry is None:
-            return "missing"
+        entry = store.load(
+            Entry, db.collection(store.ENTRIES).document(entry_id).get(transaction=tx)
+        )
+        return "missing" if entry is None else change(tx, entry)
+
+    try:
+        outcome: str = run(db.transaction())
+    except AlreadyExists:
+        # Another closer (a report, another removal) got there first.
+        return "unchanged"
+    return outcome
+
+
+def _remover(db: Client, user: User, now: datetime, note: str | None) -> Change:
+    """Close an open entry as removed; its location can then be queued again."""
+
+    def remove(tx: Transaction, entry: Entry) -> str:
         if not entry.open:
             return "unchanged"
         guard_ref = db.collection(store.OPEN_ENTRIES).document(entry.location_id)
@@ -85,7 +105,7 @@ def _remove(db: Client, entry_id: str, user: User, now: datetime, note: str | No
             },
         )
         tx.update(
-            entry_ref,
+            db.collection(store.ENTRIES).document(entry.id),
             {
                 "open": False,
                 "status": "removed",
@@ -99,30 +119,19 @@ def _remove(db: Client, entry_id: str, user: User, now: datetime, note: str | No
             tx.delete(guard_ref)
         return "changed"
 
-    try:
-        outcome: str = run(db.transaction())
-    except AlreadyExists:
-        return "unchanged"
-    return outcome
+    return remove
 
 
-def _resume(db: Client, entry_id: str, user: User, now: datetime, note: str | None) -> str:
+def _resumer(db: Client, user: User, now: datetime) -> Change:
     """Put an entry flagged after repeated expiries back in normal rotation."""
-    from google.cloud import firestore
 
-    @firestore.transactional
-    def run(tx: Transaction) -> str:
-        entry_ref = db.collection(store.ENTRIES).document(entry_id)
-        entry = store.load(Entry, entry_ref.get(transaction=tx))
-        if entry is None:
-            return "missing"
+    def resume(tx: Transaction, entry: Entry) -> str:
         if not (entry.open and entry.needs_attention):
             return "unchanged"
         tx.update(
-            entry_ref,
+            db.collection(store.ENTRIES).document(entry.id),
             {"needs_attention": False, "expiries": 0, "resumed_at": now, "resumed_by": user.uid},
         )
         return "changed"
 
-    outcome: str = run(db.transaction())
-    return outcome
+    return resume
