@@ -69,6 +69,7 @@ def requestCall(request: flask.Request) -> dict[str, Any]:
         lease_seconds=s.claim_lease_seconds,
         window_size=s.candidate_window,
         max_attempts=s.max_claim_attempts,
+        max_lease_seconds=s.max_lease_seconds,
         on_claim=schedule,
     )
 

@@ -37,11 +37,15 @@ def provider_record(provider: Provider | None) -> dict[str, Any]:
 def lease(entry: Entry) -> dict[str, Any]:
     """The lease object later calls (extend, release) take back as their body."""
     assert entry.claimed_until is not None
-    return {
+    body = {
         "entry_id": entry.id,
         "claim_seq": entry.claim_seq,
         "claimed_until": iso(entry.claimed_until),
     }
+    if entry.lease_limit is not None:
+        # Lets the app offer extendCall while claimed_until is before this.
+        body["max_claimed_until"] = iso(entry.lease_limit)
+    return body
 
 
 def present(

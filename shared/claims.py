@@ -51,6 +51,7 @@ def request_call(
     lease_seconds: int,
     window_size: int,
     max_attempts: int,
+    max_lease_seconds: int,
     on_claim: Callable[[Entry], object] | None = None,
 ) -> dict[str, Any]:
     """The location to call next, claimed for `user` unless asked not to.
@@ -91,7 +92,7 @@ def request_call(
                     )
                 attempts += 1
                 try:
-                    entry = claim(db, entry_id, user.uid, now, lease_seconds)
+                    entry = claim(db, entry_id, user.uid, now, lease_seconds, max_lease_seconds)
                 except Contention:
                     continue
                 if on_claim is not None:
@@ -135,7 +136,9 @@ def draw_window(db: Client, group: int, state: str | None, now: datetime, size: 
     return [e for e in entries if e is not None]
 
 
-def claim(db: Client, entry_id: str, uid: str, now: datetime, lease_seconds: int) -> Entry:
+def claim(
+    db: Client, entry_id: str, uid: str, now: datetime, lease_seconds: int, max_lease_seconds: int
+) -> Entry:
     """Claim one entry for `uid`, or raise Contention if it is gone or another claimer won.
 
     The attempt document (id = entry id + next claim sequence) is created first: on
@@ -152,7 +155,9 @@ def claim(db: Client, entry_id: str, uid: str, now: datetime, lease_seconds: int
         entry = store.load(Entry, ref.get(transaction=tx))
         if entry is None or not leases.is_available(entry, now):
             raise Contention(entry_id)
-        attempt, update = leases.claim(entry, uid, now, lease_seconds, _rng.random())
+        attempt, update = leases.claim(
+            entry, uid, now, lease_seconds, _rng.random(), max_lease_seconds
+        )
         attempt_ref = db.collection(store.ATTEMPTS).document(
             leases.attempt_id(entry.id, attempt.claim_seq)
         )

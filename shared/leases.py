@@ -33,7 +33,7 @@ def holds(entry: Entry, uid: str, now: datetime) -> bool:
 
 
 def claim(
-    entry: Entry, uid: str, now: datetime, lease_seconds: int, rand: float
+    entry: Entry, uid: str, now: datetime, lease_seconds: int, rand: float, max_lease_seconds: int
 ) -> tuple[Attempt, dict[str, Any]]:
     """The attempt to create and the entry fields to update when `uid` claims `entry`.
 
@@ -51,7 +51,9 @@ def claim(
     )
     update: dict[str, Any] = {
         "holder": uid,
+        "claimed_at": now,
         "claimed_until": until,
+        "lease_limit": now + timedelta(seconds=max(max_lease_seconds, lease_seconds)),
         "claim_seq": seq,
         "available_at": max(until, entry.vest_at),
         "rand": rand,

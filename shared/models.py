@@ -93,7 +93,10 @@ class Entry(Document):
     added_by: str
     added_at: datetime
     holder: str | None = None
+    claimed_at: datetime | None = None
     claimed_until: datetime | None = None
+    # The latest the current claim may be extended to (claimed_at + MAX_LEASE_SECONDS).
+    lease_limit: datetime | None = None
     claim_seq: int = 0
     expiries: int = 0
     needs_attention: bool = False

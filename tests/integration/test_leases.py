@@ -221,6 +221,7 @@ def test_extend_stops_at_the_maximum(
             break
         ends.append(parse(reply.body["claimed_until"]))
     assert ends == [T0 + timedelta(seconds=s) for s in (1800, 2400, 3000, 3600)]
+    assert parse(lease["max_claimed_until"]) == T0 + timedelta(seconds=3600)
     assert reply.status == 409
     assert reply.body["error"] == "at_maximum"
     clock.at(3599)

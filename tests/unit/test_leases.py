@@ -58,13 +58,15 @@ def test_holds(fields: dict[str, Any], held: bool) -> None:
 
 
 def test_claim_advances_the_sequence_and_sets_the_lease() -> None:
-    attempt, update = leases.claim(entry(claim_seq=4), "u1", NOW, 1200, 0.25)
+    attempt, update = leases.claim(entry(claim_seq=4), "u1", NOW, 1200, 0.25, 3600)
     assert attempt.claim_seq == 5
     assert leases.attempt_id("E1", attempt.claim_seq) == "E1-5"
     assert attempt.claimed_until == NOW + timedelta(minutes=20)
     assert update == {
         "holder": "u1",
+        "claimed_at": NOW,
         "claimed_until": NOW + timedelta(minutes=20),
+        "lease_limit": NOW + timedelta(hours=1),
         "claim_seq": 5,
         "available_at": NOW + timedelta(minutes=20),
         "rand": 0.25,
@@ -72,7 +74,7 @@ def test_claim_advances_the_sequence_and_sets_the_lease() -> None:
 
 
 def test_claimed_entry_is_not_available_until_the_lease_ends() -> None:
-    _, update = leases.claim(entry(), "u1", NOW, 60, 0.1)
+    _, update = leases.claim(entry(), "u1", NOW, 60, 0.1, 3600)
     claimed = entry().model_copy(update=update)
     assert not leases.is_available(claimed, NOW + timedelta(seconds=59))
     assert leases.is_available(claimed, NOW + timedelta(seconds=60))
