@@ -48,12 +48,14 @@ def make_run() -> Iterator[tuple[str, str]]:
             lines.append(line)
             if READY_LINE in line:
                 ready.set()
+        ready.set()  # the output ended: `make run` stopped before (or after) being ready
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     try:
         # Waits on the stack's own "ready" banner, printed after its readiness checks.
         assert ready.wait(timeout=300), "".join(lines[-50:])
+        assert process.poll() is None, "make run exited:\n" + "".join(lines[-50:])
         base = f"http://127.0.0.1:{ports['FUNCTIONS']}/demo-callqueue/us-central1"
         yield base, "".join(lines)
     finally:
