@@ -71,16 +71,18 @@ def request_call(
         if held is not None:
             return view_of_entry(db, held)
     tried: set[str] = set()
-    attempts = 0
+    attempts = draws = 0
     for group in selection.groups_in_order():
         while True:
-            window = {
-                e.id: e
-                for e in draw_window(db, group, request.state, now, window_size)
-                if e.id not in tried
-            }
+            drawn = draw_window(db, group, request.state, now, window_size)
+            draws += 1
+            window = {e.id: e for e in drawn if e.id not in tried}
             if not window:
-                break
+                # A full window of entries already tried may hide untried ones elsewhere in
+                # the key space: draw again from another random point, a bounded number of times.
+                if len(drawn) < window_size or draws > max_attempts:
+                    break
+                continue
             for entry_id in selection.try_order(list(window), _rng):
                 tried.add(entry_id)
                 if request.no_claim:
