@@ -109,11 +109,12 @@ def submit_report(db: Client, user: User, body: ReportBody, now: datetime, tz: Z
             if entry_id:
                 entry_ref = db.collection(store.ENTRIES).document(str(entry_id))
                 entry = store.load(Entry, entry_ref.get(transaction=tx))
+        record = dict(report)  # built afresh on every try: a retry may find no open entry
         if entry is not None and entry.open:
             _close(db, tx, entry, user.uid, report_id, now, comeback, skipped_reason)
-            report["entry_id"] = entry.id
-            report["outcome"] = "skipped" if comeback else "completed"
-        tx.create(db.collection(store.REPORTS).document(report_id), report)
+            record["entry_id"] = entry.id
+            record["outcome"] = "skipped" if comeback else "completed"
+        tx.create(db.collection(store.REPORTS).document(report_id), record)
         tx.update(
             location_ref,
             {

@@ -241,3 +241,59 @@ def test_caller_stats_counts_total_and_today(
     assert inproc.call("callerStats", token, method="GET").body == {"total": 3, "today": 2}
     other = inproc.call("callerStats", users.token("other", ["caller"]), method="GET")
     assert other.body == {"total": 0, "today": 0}
+
+
+@pytest.mark.parametrize("skip", [False, True], ids=["complete", "skip"])
+def test_concurrent_reports_close_the_entry_once(
+    inproc: InProcessApi,
+    db: Any,
+    staff_token: str,
+    users: Users,
+    monkeypatch: pytest.MonkeyPatch,
+    skip: bool,
+) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from shared import reports
+
+    (location_id,) = add_locations(db, 1)
+    enqueue(inproc, staff_token, [location_id])
+    # Both reports read the open entry before either writes: the interleaving a backend
+    # without transaction isolation allows; the closure fence must let only one close it.
+    barrier = threading.Barrier(2, timeout=20)
+    first = threading.local()
+    real_close = reports._close
+
+    def close_after_both_read(*args: Any, **kwargs: Any) -> None:
+        if not getattr(first, "done", False):
+            first.done = True
+            barrier.wait()
+        real_close(*args, **kwargs)
+
+    monkeypatch.setattr(reports, "_close", close_after_both_read)
+    body: dict[str, Any] = {"Location": location_id, "Availability": ["walk_ins_only"]}
+    if skip:
+        body = {
+            **body,
+            "Availability": ["skip_call_back_later"],
+            "Do not call until": "2099-01-01T00:00:00Z",
+        }
+    tokens = users.callers(2)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        replies = list(pool.map(lambda t: inproc.call("submitReport", t, json=body), tokens))
+    assert [r.status for r in replies] == [200, 200], [r.body for r in replies]
+    open_entries = [e for e in entry_docs(db) if e["open"]]
+    assert count(db, store.REPORTS) == 2
+    if skip:
+        # In sequence: the first skips the entry, the second skips the new one.
+        assert len(open_entries) == 1
+        guard = db.collection(store.OPEN_ENTRIES).document(location_id).get().to_dict()
+        assert guard["entry_id"] == open_entries[0]["id"]
+        assert count(db, store.ENTRIES) == 3
+    else:
+        assert open_entries == []
+        outcomes = sorted(
+            str(s.to_dict().get("outcome")) for s in db.collection(store.REPORTS).stream()
+        )
+        assert outcomes == ["None", "completed"]
