@@ -185,3 +185,29 @@ def test_impossible_document_ids_are_400_everywhere(
         assert reply.status == 400, (function, reply.body)
         assert reply.body["error_description"]
     assert counts(db) == before
+
+
+def test_concurrent_enqueues_of_the_same_places_queue_each_once(
+    api: HttpApi, db: Any, staff_token: str
+) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    ids = add_locations(db, 300)
+    barrier = threading.Barrier(4)
+
+    def enqueue_all(_: int) -> dict[str, Any]:
+        barrier.wait()
+        reply = api.call(
+            "bulkEnqueue", staff_token, json={"reason": "Eva tip", "location_ids": ids}
+        )
+        assert reply.status == 200, reply.body
+        body: dict[str, Any] = reply.body
+        return body
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(enqueue_all, range(4)))
+    assert sum(r["added"] for r in results) == 300
+    assert all(r["added"] + r["already_queued"] == 300 for r in results)
+    assert count(db, store.ENTRIES) == 300
+    assert count(db, store.OPEN_ENTRIES) == 300
