@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import random
-import re
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from shared.auth import Role, firebase_app
 from shared.importer import write_documents
 from shared.models import County, Location, Provider, Reason
+from shared.reasons import slug
 from shared.store import COUNTIES, LOCATIONS, PROVIDERS, REASONS
 
 if TYPE_CHECKING:
@@ -185,11 +185,6 @@ class DemoData:
     providers: list[Provider] = field(default_factory=list)
     locations: list[Location] = field(default_factory=list)
     reasons: list[Reason] = field(default_factory=list)
-
-
-def slug(name: str) -> str:
-    """ "Data corrections" -> "data-corrections": the reason's document id."""
-    return re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")
 
 
 def demo_reasons(now: datetime) -> list[Reason]:

@@ -63,6 +63,19 @@ def _read(
     return entry, attempt
 
 
+def _held(
+    db: Client, tx: Transaction, uid: str, ref: LeaseRef, now: datetime, margin: int
+) -> tuple[Entry, Attempt]:
+    """The entry and attempt of a lease `uid` holds and may still change, or the refusal."""
+    entry, attempt = _read(db, tx, ref.entry_id, ref.claim_seq)
+    refusal = leases.change_refusal(entry, attempt, ref.claim_seq, uid, now, margin)
+    if refusal:
+        raise _refuse(refusal, ref)
+    assert entry is not None
+    assert attempt is not None
+    return entry, attempt
+
+
 def extend(
     db: Client, uid: str, ref: LeaseRef, now: datetime, step: int, max_lease: int, margin: int
 ) -> Entry:
@@ -71,12 +84,7 @@ def extend(
 
     @firestore.transactional
     def run(tx: Transaction) -> Entry:
-        entry, attempt = _read(db, tx, ref.entry_id, ref.claim_seq)
-        refusal = leases.change_refusal(entry, attempt, ref.claim_seq, uid, now, margin)
-        if refusal:
-            raise _refuse(refusal, ref)
-        assert entry is not None
-        assert attempt is not None
+        entry, attempt = _held(db, tx, uid, ref, now, margin)
         until = leases.extended_until(attempt, now, step, max_lease)
         if until is None:
             raise _refuse("at_maximum", ref)
@@ -101,11 +109,7 @@ def release(db: Client, uid: str, ref: LeaseRef, now: datetime, margin: int) -> 
 
     @firestore.transactional
     def run(tx: Transaction) -> None:
-        entry, attempt = _read(db, tx, ref.entry_id, ref.claim_seq)
-        refusal = leases.change_refusal(entry, attempt, ref.claim_seq, uid, now, margin)
-        if refusal:
-            raise _refuse(refusal, ref)
-        assert entry is not None
+        entry, _ = _held(db, tx, uid, ref, now, margin)
         _end_attempt(db, tx, entry, ref.claim_seq, "released", now)
         tx.update(
             db.collection(store.ENTRIES).document(entry.id),

@@ -222,3 +222,36 @@ class InProcessApi(Api):
         return Reply(
             response.status_code, body if body is not None else response.text, response.headers
         )
+
+
+def first_call_waits(function: Any, barrier: threading.Barrier) -> Any:
+    """Wrap `function` so each thread's first call waits for the others at `barrier`.
+
+    Used to force the interleaving a backend without transaction isolation allows: every
+    party reads before any of them writes.
+    """
+    local = threading.local()
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not getattr(local, "waited", False):
+            local.waited = True
+            barrier.wait()
+        return function(*args, **kwargs)
+
+    return wrapped
+
+
+def poll(check: Any, seconds: float, what: str, interval: float = 0.1) -> Any:
+    """Call `check` until it answers something truthy; fail after `seconds`.
+
+    For effects that happen on another process's clock (a lease ending, a task arriving).
+    """
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        result = check()
+        if result:
+            return result
+        assert time.monotonic() < deadline, f"timed out after {seconds:.0f} s waiting for {what}"
+        time.sleep(interval)

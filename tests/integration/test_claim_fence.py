@@ -17,7 +17,7 @@ import pytest
 
 from shared import leases, store
 from tests.conftest import Users
-from tests.harness import InProcessApi
+from tests.harness import InProcessApi, first_call_waits
 from tests.integration.factories import add_locations, count
 from tests.integration.test_request_call import enqueue
 
@@ -39,16 +39,7 @@ def test_claims_are_exclusive_only_with_the_attempt_create(
     enqueue(inproc, staff_token, add_locations(db, ENTRIES))
     tokens = users.callers(CALLERS)
     barrier = threading.Barrier(CALLERS, timeout=20)
-    first_read = threading.local()
-    real_claim = leases.claim
-
-    def claim_after_everyone_read(*args: Any, **kwargs: Any) -> Any:
-        if not getattr(first_read, "done", False):
-            first_read.done = True
-            barrier.wait()
-        return real_claim(*args, **kwargs)
-
-    monkeypatch.setattr(leases, "claim", claim_after_everyone_read)
+    monkeypatch.setattr(leases, "claim", first_call_waits(leases.claim, barrier))
     if not fence:
         from google.cloud.firestore_v1.transaction import Transaction
 

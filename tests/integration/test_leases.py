@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -42,12 +41,6 @@ def parse(moment: str) -> datetime:
     return datetime.fromisoformat(moment.replace("Z", "+00:00"))
 
 
-def wait_for(predicate: Any, deadline: float, what: str) -> None:
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)  # polling Firestore for the task's effect
-
-
 def test_task_expires_the_lease_soon_after_it_ends(
     db: Any, start_functions: Any, staff_token: str, users: Users
 ) -> None:
@@ -58,10 +51,9 @@ def test_task_expires_the_lease_soon_after_it_ends(
     lease = claimed["lease"]
     attempt_id = f"{lease['entry_id']}-1"
     until = parse(lease["claimed_until"])
-    deadline = time.monotonic() + (until - datetime.now(UTC)).total_seconds() + 10
-    wait_for(
+    harness.poll(
         lambda: doc(db, store.ATTEMPTS, attempt_id).get("outcome") == "expired",
-        deadline,
+        (until - datetime.now(UTC)).total_seconds() + 10,
         "the attempt to show expired",
     )
     assert datetime.now(UTC) >= until
@@ -169,10 +161,13 @@ def test_claim_succeeds_when_the_tasks_emulator_is_down(
         log = service.log.read_text()
         assert '"message": "lease expiry task not scheduled"' in log
         assert '"severity": "WARNING"' in log
-        deadline = time.monotonic() + 10
-        while (reply := api.call("requestCall", second, params={"state": "all"})).status != 200:
-            assert time.monotonic() < deadline, reply.body
-            time.sleep(0.2)  # polling the API: the lease ends on the server's clock
+        reply = harness.poll(
+            lambda: (
+                (r := api.call("requestCall", second, params={"state": "all"})).status == 200 and r
+            ),
+            10,
+            "the entry to be offered again",
+        )
         assert reply.body["id"] == claimed.body["id"]
     finally:
         service.stop()

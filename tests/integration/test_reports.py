@@ -9,7 +9,7 @@ import pytest
 
 from shared import store
 from tests.conftest import Users
-from tests.harness import HttpApi, InProcessApi
+from tests.harness import HttpApi, InProcessApi, first_call_waits
 from tests.integration.factories import add_locations, count, counts
 from tests.integration.test_request_call import enqueue
 
@@ -262,16 +262,7 @@ def test_concurrent_reports_close_the_entry_once(
     # Both reports read the open entry before either writes: the interleaving a backend
     # without transaction isolation allows; the closure fence must let only one close it.
     barrier = threading.Barrier(2, timeout=20)
-    first = threading.local()
-    real_close = reports._close
-
-    def close_after_both_read(*args: Any, **kwargs: Any) -> None:
-        if not getattr(first, "done", False):
-            first.done = True
-            barrier.wait()
-        real_close(*args, **kwargs)
-
-    monkeypatch.setattr(reports, "_close", close_after_both_read)
+    monkeypatch.setattr(reports, "_close", first_call_waits(reports._close, barrier))
     body: dict[str, Any] = {"Location": location_id, "Availability": ["walk_ins_only"]}
     if skip:
         body = {
