@@ -8,6 +8,7 @@ import subprocess
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -255,3 +256,24 @@ def poll(check: Any, seconds: float, what: str, interval: float = 0.1) -> Any:
             return result
         assert time.monotonic() < deadline, f"timed out after {seconds:.0f} s waiting for {what}"
         time.sleep(interval)
+
+
+T0 = datetime(2026, 3, 1, 18, 0, tzinfo=UTC)
+
+
+class ControlledClock:
+    """The functions' clock (`shared.clock.now`), set by the test: starts at T0."""
+
+    def __init__(self, monkeypatch: Any) -> None:
+        from shared import clock
+
+        self.now = T0
+        monkeypatch.setattr(clock, "now", lambda: self.now)
+
+    def at(self, seconds: float) -> None:
+        self.now = T0 + timedelta(seconds=seconds)
+
+
+def parse_iso(moment: str) -> datetime:
+    """An API timestamp (ISO-8601 with 'Z') as an aware datetime."""
+    return datetime.fromisoformat(moment.replace("Z", "+00:00"))

@@ -10,24 +10,11 @@ import pytest
 from shared import store
 from tests import harness
 from tests.conftest import Users
-from tests.harness import HttpApi, InProcessApi
+from tests.harness import T0, ControlledClock, HttpApi, InProcessApi, parse_iso
 from tests.integration.factories import add_locations
 from tests.integration.test_request_call import enqueue
 
 pytestmark = pytest.mark.integration
-
-T0 = datetime(2026, 3, 1, 18, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        from shared import clock
-
-        self.now = T0
-        monkeypatch.setattr(clock, "now", lambda: self.now)
-
-    def at(self, seconds: float) -> None:
-        self.now = T0 + timedelta(seconds=seconds)
 
 
 def doc(db: Any, collection: str, doc_id: str) -> dict[str, Any]:
@@ -35,10 +22,6 @@ def doc(db: Any, collection: str, doc_id: str) -> dict[str, Any]:
     assert snapshot.exists, f"{collection}/{doc_id}"
     data: dict[str, Any] = snapshot.to_dict()
     return data
-
-
-def parse(moment: str) -> datetime:
-    return datetime.fromisoformat(moment.replace("Z", "+00:00"))
 
 
 def test_task_expires_the_lease_soon_after_it_ends(
@@ -50,7 +33,7 @@ def test_task_expires_the_lease_soon_after_it_ends(
     claimed = api.call("requestCall", first, params={"state": "all"}).body
     lease = claimed["lease"]
     attempt_id = f"{lease['entry_id']}-1"
-    until = parse(lease["claimed_until"])
+    until = parse_iso(lease["claimed_until"])
     harness.poll(
         lambda: doc(db, store.ATTEMPTS, attempt_id).get("outcome") == "expired",
         (until - datetime.now(UTC)).total_seconds() + 10,
@@ -73,7 +56,7 @@ def expiry(lease: dict[str, Any]) -> dict[str, Any]:
 def test_duplicate_and_stale_tasks_change_nothing(
     inproc: InProcessApi, db: Any, staff_token: str, users: Users, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clock = Clock(monkeypatch)
+    clock = ControlledClock(monkeypatch)
     enqueue(inproc, staff_token, add_locations(db, 1))
     first, second = users.callers(2)
     lease = inproc.call("requestCall", first, params={"state": "all"}).body["lease"]
@@ -112,7 +95,7 @@ def test_task_after_completion_changes_nothing(
     caller_token: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    clock = Clock(monkeypatch)
+    clock = ControlledClock(monkeypatch)
     enqueue(inproc, staff_token, add_locations(db, 1))
     claimed = inproc.call("requestCall", caller_token, params={"state": "all"}).body
     report = {"Location": claimed["id"], "Availability": ["walk_ins_only"]}
@@ -126,7 +109,7 @@ def test_task_after_completion_changes_nothing(
 def test_repeated_expiries_flag_the_entry_for_staff(
     inproc: InProcessApi, db: Any, staff_token: str, users: Users, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clock = Clock(monkeypatch)
+    clock = ControlledClock(monkeypatch)
     enqueue(inproc, staff_token, add_locations(db, 1))
     callers = users.callers(4)
     for round_, token in enumerate(callers[:3]):
@@ -180,7 +163,7 @@ def test_extend_pushes_the_lease_and_old_task_becomes_a_no_op(
     caller_token: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    clock = Clock(monkeypatch)
+    clock = ControlledClock(monkeypatch)
     enqueue(inproc, staff_token, add_locations(db, 1))
     lease = inproc.call("requestCall", caller_token, params={"state": "all"}).body["lease"]
     clock.at(1000)
@@ -188,7 +171,7 @@ def test_extend_pushes_the_lease_and_old_task_becomes_a_no_op(
     assert extended.status == 200, extended.body
     assert extended.body["entry_id"] == lease["entry_id"]
     assert extended.body["claim_seq"] == lease["claim_seq"]
-    assert parse(extended.body["claimed_until"]) == T0 + timedelta(seconds=1800)
+    assert parse_iso(extended.body["claimed_until"]) == T0 + timedelta(seconds=1800)
     clock.at(1200)
     old = inproc.call("expireClaim", json=expiry(lease))
     assert (old.status, old.body["verdict"]) == (200, "superseded")
@@ -206,7 +189,7 @@ def test_extend_stops_at_the_maximum(
     caller_token: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    clock = Clock(monkeypatch)
+    clock = ControlledClock(monkeypatch)
     enqueue(inproc, staff_token, add_locations(db, 1))
     lease = inproc.call("requestCall", caller_token, params={"state": "all"}).body["lease"]
     ends = []
@@ -214,9 +197,9 @@ def test_extend_stops_at_the_maximum(
         reply = inproc.call("extendCall", caller_token, json=lease)
         if reply.status != 200:
             break
-        ends.append(parse(reply.body["claimed_until"]))
+        ends.append(parse_iso(reply.body["claimed_until"]))
     assert ends == [T0 + timedelta(seconds=s) for s in (1800, 2400, 3000, 3600)]
-    assert parse(lease["max_claimed_until"]) == T0 + timedelta(seconds=3600)
+    assert parse_iso(lease["max_claimed_until"]) == T0 + timedelta(seconds=3600)
     assert reply.status == 409
     assert reply.body["error"] == "at_maximum"
     clock.at(3599)
@@ -242,7 +225,7 @@ def test_extend_and_release_refusals(
     status: int,
     error: str,
 ) -> None:
-    clock = Clock(monkeypatch)
+    clock = ControlledClock(monkeypatch)
     enqueue(inproc, staff_token, add_locations(db, 1))
     holder, other = users.callers(2)
     lease = inproc.call("requestCall", holder, params={"state": "all"}).body["lease"]

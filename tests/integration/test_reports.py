@@ -9,7 +9,7 @@ import pytest
 
 from shared import store
 from tests.conftest import Users
-from tests.harness import HttpApi, InProcessApi, first_call_waits
+from tests.harness import ControlledClock, HttpApi, InProcessApi, first_call_waits
 from tests.integration.factories import add_locations, count, counts
 from tests.integration.test_request_call import enqueue
 
@@ -72,11 +72,8 @@ def test_skip_comes_back_only_after_do_not_call_until(
     monkeypatch: pytest.MonkeyPatch,
     spelling: str,
 ) -> None:
-    from shared import clock
-
-    start = datetime(2026, 3, 1, 18, 0, tzinfo=UTC)
-    moments = {"now": start}
-    monkeypatch.setattr(clock, "now", lambda: moments["now"])
+    clock = ControlledClock(monkeypatch)
+    start = clock.now
     enqueue(inproc, staff_token, add_locations(db, 1), group=2)
     first, second = users.callers(2)
     location = claim(inproc, first)
@@ -99,9 +96,9 @@ def test_skip_comes_back_only_after_do_not_call_until(
     assert again["vest_at"] == until
     old = next(e for e in entries.values() if not e["open"])
     assert old["outcome"] == "skipped"
-    moments["now"] = until - timedelta(seconds=1)
+    clock.now = until - timedelta(seconds=1)
     assert inproc.call("requestCall", second, params={"state": "all"}).status == 404
-    moments["now"] = until
+    clock.now = until
     back = inproc.call("requestCall", second, params={"state": "all"})
     assert back.status == 200
     assert back.body["id"] == location["id"]

@@ -13,7 +13,7 @@ import pytest
 from shared import store
 from shared.models import County, Provider
 from tests.conftest import Users
-from tests.harness import HttpApi, InProcessApi, Reply, poll
+from tests.harness import ControlledClock, HttpApi, InProcessApi, Reply, parse_iso, poll
 from tests.integration.factories import (
     CONTRACT_KEYS,
     add_county,
@@ -230,7 +230,7 @@ def test_response_follows_the_contract(
     lease = reply.body["lease"]
     assert set(lease) >= {"entry_id", "claim_seq", "claimed_until"}
     assert lease["claimed_until"].endswith("Z")
-    until = datetime.fromisoformat(lease["claimed_until"].replace("Z", "+00:00"))
+    until = parse_iso(lease["claimed_until"])
     assert timedelta(minutes=19) < until - datetime.now(UTC) <= timedelta(minutes=20)
 
 
@@ -242,7 +242,7 @@ def test_ended_lease_is_offered_again_with_nothing_else_running(
     first, second = users.callers(2)
     claimed = short.call("requestCall", first, params={"state": "all"})
     assert claimed.status == 200
-    until = datetime.fromisoformat(claimed.body["lease"]["claimed_until"].replace("Z", "+00:00"))
+    until = parse_iso(claimed.body["lease"]["claimed_until"])
     assert short.call("requestCall", second, params={"state": "all"}).status == 404
     reply = poll(
         lambda: (
@@ -259,17 +259,13 @@ def test_ended_lease_is_offered_again_with_nothing_else_running(
 def test_ended_lease_with_a_controlled_clock(
     inproc: InProcessApi, db: Any, staff_token: str, users: Users, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from shared import clock
-
-    start = datetime(2026, 3, 1, 18, 0, tzinfo=UTC)
-    moments = {"now": start}
-    monkeypatch.setattr(clock, "now", lambda: moments["now"])
+    clock = ControlledClock(monkeypatch)
     enqueue(inproc, staff_token, add_locations(db, 1))
     first, second = users.callers(2)
     assert inproc.call("requestCall", first, params={"state": "all"}).status == 200
-    moments["now"] = start + timedelta(seconds=1199)
+    clock.at(1199)
     assert inproc.call("requestCall", second, params={"state": "all"}).status == 404
-    moments["now"] = start + timedelta(seconds=1200)
+    clock.at(1200)
     reply = inproc.call("requestCall", second, params={"state": "all"})
     assert reply.status == 200
     assert reply.body["lease"]["claim_seq"] == 2

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from shared import store
 from tests.conftest import Users
-from tests.harness import HttpApi, InProcessApi
+from tests.harness import ControlledClock, HttpApi, InProcessApi
 from tests.integration.factories import add_locations, count, counts
 from tests.integration.test_request_call import enqueue
 
@@ -47,11 +46,7 @@ def test_remove_closes_entries_and_the_location_can_be_queued_again(
 def test_resume_returns_a_flagged_entry_to_rotation(
     inproc: InProcessApi, db: Any, staff_token: str, users: Users, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from shared import clock
-
-    t0 = datetime(2026, 3, 1, 18, 0, tzinfo=UTC)
-    moments = {"now": t0}
-    monkeypatch.setattr(clock, "now", lambda: moments["now"])
+    clock = ControlledClock(monkeypatch)
     monkeypatch.setenv("MAX_EXPIRIES", "1")
     from shared.config import get_settings
 
@@ -59,7 +54,7 @@ def test_resume_returns_a_flagged_entry_to_rotation(
     enqueue(inproc, staff_token, add_locations(db, 1))
     first, second = users.callers(2)
     lease = inproc.call("requestCall", first, params={"state": "all"}).body["lease"]
-    moments["now"] = t0 + timedelta(minutes=20)
+    clock.at(20 * 60)
     task = {k: lease[k] for k in ("entry_id", "claim_seq", "claimed_until")}
     assert inproc.call("expireClaim", json=task).body["needs_attention"] is True
     assert inproc.call("requestCall", second, params={"state": "all"}).status == 404
