@@ -5,9 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 TASKS_VENV := .venv-tasks
 
-.PHONY: install run test lint format typecheck pytest unit bench clean
+.PHONY: install console run test lint format typecheck pytest unit bench clean
 
-install: $(VENV)/.installed $(TASKS_VENV)/.installed node_modules/.installed
+install: $(VENV)/.installed $(TASKS_VENV)/.installed node_modules/.installed console
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,18 @@ $(TASKS_VENV)/.installed: requirements-tasks-emulator.txt
 node_modules/.installed: package.json package-lock.json
 	npm ci --omit=optional --no-audit --no-fund --loglevel=error
 	touch $@
+
+# The staff console: its own npm packages and lock. Install scripts are skipped: the bundle
+# needs none of them (esbuild's binary comes as a package), and @firebase/util's would bake
+# a FIREBASE_WEBAPP_CONFIG from the environment into the build.
+console/node_modules/.installed: console/package.json console/package-lock.json
+	cd console && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+console: console/dist/index.html
+
+console/dist/index.html: console/node_modules/.installed console/build.mjs $(shell find console/src -type f)
+	cd console && npm run --silent build
 
 run: install
 	$(VENV)/bin/honcho -f Procfile start
@@ -50,4 +62,5 @@ bench: install
 	$(VENV)/bin/python -m tools.bench
 
 clean:
-	rm -rf $(VENV) $(TASKS_VENV) node_modules .stack .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TASKS_VENV) node_modules console/node_modules console/dist .stack \
+		.pytest_cache .mypy_cache .ruff_cache

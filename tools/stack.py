@@ -35,10 +35,15 @@ class Stack:
     auth_host: str
     tasks_host: str
     functions_port: int
+    console_port: int = 5000
 
     @property
     def functions_base(self) -> str:
         return f"http://{HOST}:{self.functions_port}/{self.project}/{REGION}"
+
+    @property
+    def console_url(self) -> str:
+        return f"http://{HOST}:{self.console_port}/"
 
     @property
     def tasks_queue_path(self) -> str:
@@ -68,6 +73,7 @@ def from_env() -> Stack:
         auth_host=f"{HOST}:{env.get('AUTH_PORT', '9099')}",
         tasks_host=f"{HOST}:{env.get('TASKS_PORT', '9090')}",
         functions_port=int(env.get("FUNCTIONS_PORT", "5001")),
+        console_port=int(env.get("CONSOLE_PORT", "5000")),
     )
 
 
@@ -149,6 +155,17 @@ def functions_command(stack: Stack, port: int | None = None) -> list[str]:
     ]
 
 
+def console_command(stack: Stack, port: int | None = None) -> list[str]:
+    """The staff console's static server; its config.json comes from the stack's env()."""
+    return [
+        sys.executable,
+        "-m",
+        "tools.serve_console",
+        "--port",
+        str(port or stack.console_port),
+    ]
+
+
 # --- readiness ------------------------------------------------------------------------
 
 
@@ -175,6 +192,7 @@ def checks(stack: Stack) -> dict[str, object]:
         "auth": lambda: http_ready(f"http://{stack.auth_host}/"),
         "tasks": lambda: tcp_ready(stack.tasks_host),
         "functions": lambda: http_ready(f"http://{HOST}:{stack.functions_port}/healthz"),
+        "console": lambda: http_ready(f"{stack.console_url}config.json"),
     }
 
 
@@ -211,6 +229,7 @@ def banner(stack: Stack, caller_token: str) -> str:
         "",
         "=" * 72,
         "call queue local stack is ready",
+        f"  console     {stack.console_url}   (sign in as {demo.DEMO_STAFF.email})",
         f"  functions   {base}/<functionName>",
         *(f"              {base}/{name}" for name in _function_names()),
         f"  firestore   {stack.firestore_host}   (FIRESTORE_EMULATOR_HOST)",
@@ -265,10 +284,13 @@ def main() -> None:
     elif service == "functions":
         os.environ.update(LOCAL_FUNCTION_SETTINGS)
         _exec(functions_command(stack), stack)
+    elif service == "console":
+        _exec(console_command(stack), stack)
     elif service == "ready":
         ready(stack)
     else:
-        raise SystemExit("usage: python -m tools.stack firestore|auth|tasks|functions|ready")
+        services = "firestore|auth|tasks|functions|console|ready"
+        raise SystemExit(f"usage: python -m tools.stack {services}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,224 @@
+// Locations: filter, tick rows (or "all N matching this filter"), and add them to the queue
+// with a reason and a priority group: dry-run counts first, then the writes with progress.
+import { describeDryRun, describeResult, dryRun, write } from "../bulk.js";
+import { count, h, options, plural } from "../dom.js";
+import { choices, loadFacets } from "../facets.js";
+import { createGrid } from "../grid.js";
+import { guarded } from "../notice.js";
+import { createPager } from "../pager.js";
+
+const PAGE_SIZES = [10, 25, 50, 100, 200];
+
+export function mountLocations(view, { api }) {
+  const field = (name, label, control) => h("label", { class: "field" }, label, control);
+  const state = h("select", { name: "state" });
+  const county = h("select", { name: "county" });
+  const type = h("select", { name: "location_type" });
+  const affiliation = h("select", { name: "affiliation" });
+  const queued = h("select", { name: "queued" });
+  options(queued, [["", "Queued or not"], ["true", "Queued"], ["false", "Not queued"]]);
+  const search = h("input", { type: "search", name: "q", placeholder: "Name starts with…" });
+  const pageSize = h("select", { name: "limit" });
+  options(pageSize, PAGE_SIZES.map((n) => [n, `${n} a page`]), 50);
+  const filters = h(
+    "form",
+    { class: "filters", id: "location-filters" },
+    field("state", "State", state),
+    field("county", "County", county),
+    field("location_type", "Type", type),
+    field("affiliation", "Affiliation", affiliation),
+    field("queued", "In the queue", queued),
+    field("q", "Name", search),
+    field("limit", "Rows", pageSize),
+  );
+
+  const selectedLabel = h("span", { id: "selection-count" });
+  const selectAll = h("button", { type: "button", class: "link", id: "select-all-matching" });
+  const clearAll = h("button", { type: "button", class: "link", id: "clear-selection" }, "Clear selection");
+  const selectionBar = h("div", { class: "selection-bar" }, selectedLabel, selectAll, clearAll);
+
+  const reason = h("input", { name: "reason", list: "reason-list", placeholder: "Existing or new reason", required: true });
+  const reasonList = h("datalist", { id: "reason-list" });
+  const group = h("select", { name: "priority_group" });
+  const addButton = h("button", { type: "submit", id: "add-to-queue" }, "Add to queue…");
+  const addForm = h(
+    "form",
+    { class: "card action", id: "add-form" },
+    h("h2", {}, "Add the selection to the queue"),
+    h("div", { class: "row" }, field("reason", "Reason", reason), reasonList, field("priority_group", "Priority group", group), addButton),
+  );
+  const panel = h("section", { class: "card result", id: "bulk-panel", hidden: true, "aria-live": "polite" });
+
+  const gridElement = h("div", { id: "locations-grid" });
+  let everyMatching = false; // "select all N matching this filter" is on
+  let shown = 0;
+
+  const grid = createGrid(gridElement, {
+    index: "id",
+    placeholder: "No locations match this filter.",
+    columns: [
+      { title: "Name", field: "name", minWidth: 220, widthGrow: 3 },
+      { title: "County", field: "county", widthGrow: 1.5 },
+      { title: "State", field: "state", width: 70 },
+      { title: "Type", field: "location_type", widthGrow: 1.5 },
+      { title: "Affiliation", field: "affiliation", widthGrow: 1.2 },
+      { title: "Address", field: "address", widthGrow: 2.5 },
+      {
+        title: "Queued",
+        field: "queued",
+        width: 90,
+        formatter: (cell) => (cell.getValue() ? h("span", { class: "badge queued" }, "queued") : ""),
+      },
+    ],
+    onSelectionChange: (rows) => {
+      if (rows.length < shown) everyMatching = false;
+      renderSelection();
+    },
+  });
+
+  function currentFilter() {
+    const filter = {};
+    for (const [key, control] of [["state", state], ["county", county], ["location_type", type], ["affiliation", affiliation]]) {
+      if (control.value) filter[key] = control.value;
+    }
+    if (queued.value) filter.queued = queued.value === "true";
+    if (search.value.trim()) filter.q = search.value.trim();
+    return filter;
+  }
+
+  function renderSelection() {
+    const picked = grid.getSelectedData().length;
+    const total = pager.total;
+    if (everyMatching) {
+      selectedLabel.textContent = `All ${plural(total, "location")} matching this filter are selected.`;
+      selectAll.hidden = true;
+    } else {
+      selectedLabel.textContent = picked ? `${plural(picked, "location")} selected on this page.` : "No locations selected.";
+      selectAll.hidden = !(picked > 0 && picked === shown && total > shown);
+      selectAll.textContent = `Select all ${count(total)} matching this filter`;
+    }
+    clearAll.hidden = !picked && !everyMatching;
+    addButton.textContent = everyMatching ? `Add all ${count(total)} to queue…` : picked ? `Add ${count(picked)} to queue…` : "Add to queue…";
+  }
+
+  const pager = createPager({
+    noun: "matching",
+    pageSize: () => Number(pageSize.value),
+    fetchPage: (token) =>
+      api.get("listLocations", { ...currentFilter(), limit: pageSize.value, page_token: token }),
+    onPage: (answer) => {
+      everyMatching = false;
+      shown = answer.locations.length;
+      grid.setData(answer.locations);
+      renderSelection();
+    },
+  });
+
+  async function refilter() {
+    panel.hidden = true;
+    await guarded(null, () => pager.reset());
+  }
+
+  let typing = null;
+  search.addEventListener("input", () => {
+    clearTimeout(typing);
+    typing = setTimeout(refilter, 300);
+  });
+  filters.addEventListener("change", (event) => {
+    if (event.target !== search) refilter();
+  });
+  filters.addEventListener("submit", (event) => {
+    event.preventDefault();
+    clearTimeout(typing);
+    refilter();
+  });
+  selectAll.addEventListener("click", () => {
+    everyMatching = true;
+    renderSelection();
+  });
+  clearAll.addEventListener("click", () => {
+    everyMatching = false;
+    grid.deselectRow();
+    renderSelection();
+  });
+
+  addForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const ids = grid.getSelectedData().map((row) => row.id);
+    if (!everyMatching && !ids.length) {
+      showPanel(h("p", {}, "Tick some locations first, or select all matching the filter."));
+      return;
+    }
+    const action = {
+      reason: reason.value.trim(),
+      priorityGroup: Number(group.value),
+      ...(everyMatching ? { filter: currentFilter() } : { ids }),
+    };
+    guarded(addButton, () => confirmThenWrite(action));
+  });
+
+  function showPanel(...children) {
+    panel.replaceChildren(...children);
+    panel.hidden = false;
+  }
+
+  async function confirmThenWrite(action) {
+    showPanel(h("p", { class: "muted" }, "Counting what this would do…"));
+    const preview = await dryRun(api, action);
+    const go = h("button", { type: "button", id: "confirm-add" }, `Add ${count(preview.added)} to the queue`);
+    const cancel = h("button", { type: "button", class: "secondary", id: "cancel-add" }, "Cancel");
+    go.disabled = preview.added === 0;
+    showPanel(
+      h("h2", {}, "Check before writing"),
+      h("p", { id: "dry-run-text" }, describeDryRun(preview, action)),
+      h("div", { class: "row" }, go, cancel),
+    );
+    cancel.addEventListener("click", () => {
+      panel.hidden = true;
+    });
+    go.addEventListener("click", () => guarded(go, () => writeWithProgress(action, preview)));
+  }
+
+  async function writeWithProgress(action, preview) {
+    const bar = h("progress", { id: "bulk-progress", max: Math.max(preview.matched, 1), value: 0 });
+    const text = h("p", { id: "bulk-progress-text" }, "Starting…");
+    showPanel(h("h2", {}, "Adding to the queue"), bar, text);
+    try {
+      const totals = await write(api, action, (sofar) => {
+        bar.value = sofar.matched;
+        text.textContent = `Written ${count(sofar.matched)} of ${count(preview.matched)} (${count(sofar.added)} added so far)…`;
+      });
+      showPanel(
+        h("h2", {}, "Done"),
+        h("p", { id: "bulk-result", class: "success" }, describeResult(totals)),
+        h("p", { class: "muted" }, "A mistake? ", h("a", { href: "#/bulk-adds" }, "Undo it on the Bulk adds page"), "."),
+      );
+    } catch (error) {
+      text.textContent = `Stopped: ${error.message} What was written before stays, and can be undone on the Bulk adds page.`;
+      text.className = "error-text";
+      throw error;
+    } finally {
+      await guarded(null, async () => {
+        await pager.reload();
+        fillFacets(await loadFacets(api));
+      });
+    }
+  }
+
+  function fillFacets(facets) {
+    const keep = (select, values, anyLabel) => options(select, choices(values, anyLabel), select.value);
+    keep(state, facets.states, "Any state");
+    keep(county, facets.counties, "Any county");
+    keep(type, facets.location_types, "Any type");
+    keep(affiliation, facets.affiliations, "Any affiliation");
+    reasonList.replaceChildren(...facets.reasons.map((r) => h("option", { value: r.name })));
+    options(group, facets.groups, group.value || 99);
+  }
+
+  view.replaceChildren(h("h1", {}, "Locations"), filters, selectionBar, gridElement, pager.element, addForm, panel);
+  renderSelection();
+  guarded(null, async () => {
+    fillFacets(await loadFacets(api));
+    await pager.reset();
+  });
+}
