@@ -21,10 +21,12 @@ READY_LINE = "Ctrl-C stops everything."
 
 
 @pytest.fixture(scope="module")
-def make_run() -> Iterator[tuple[str, str]]:
-    """Start `make run`; answer (functions base URL, the banner's output so far)."""
+def make_run() -> Iterator[tuple[str, str, str, str]]:
+    """Start `make run`; answer (functions base URL, the banner's output so far, the console's
+    URL, the Auth emulator's port)."""
     ports = {
-        name: str(stacklib.free_port()) for name in ("FIRESTORE", "AUTH", "TASKS", "FUNCTIONS")
+        name: str(stacklib.free_port())
+        for name in ("FIRESTORE", "AUTH", "TASKS", "FUNCTIONS", "CONSOLE")
     }
     env = {k: v for k, v in os.environ.items() if not k.endswith("_EMULATOR_HOST")}
     env.update({f"{name}_PORT": port for name, port in ports.items()})
@@ -57,7 +59,7 @@ def make_run() -> Iterator[tuple[str, str]]:
         assert ready.wait(timeout=300), "".join(lines[-50:])
         assert process.poll() is None, "make run exited:\n" + "".join(lines[-50:])
         base = f"http://127.0.0.1:{ports['FUNCTIONS']}/demo-callqueue/us-central1"
-        yield base, "".join(lines)
+        yield base, "".join(lines), f"http://127.0.0.1:{ports['CONSOLE']}/", ports["AUTH"]
     finally:
         os.killpg(process.pid, signal.SIGINT)
         try:
@@ -72,8 +74,10 @@ def make_run() -> Iterator[tuple[str, str]]:
             time.sleep(0.1)
 
 
-def test_banner_shows_urls_accounts_and_a_working_curl(make_run: tuple[str, str]) -> None:
-    base, output = make_run
+def test_banner_shows_urls_accounts_and_a_working_curl(
+    make_run: tuple[str, str, str, str],
+) -> None:
+    base, output, _, _ = make_run
     assert f"{base}/requestCall" in output
     assert "staff@demo.callqueue.test / staff-demo-pass" in output
     assert "caller@demo.callqueue.test / caller-demo-pass" in output
@@ -89,8 +93,8 @@ def test_banner_shows_urls_accounts_and_a_working_curl(make_run: tuple[str, str]
     assert anonymous.json()["error"] == "missing_token"
 
 
-def test_demo_queue_can_be_drawn_from(make_run: tuple[str, str]) -> None:
-    base, output = make_run
+def test_demo_queue_can_be_drawn_from(make_run: tuple[str, str, str, str]) -> None:
+    base, output, _, _ = make_run
     token = re.search(r"Bearer ([^']+)'", output).group(1)  # type: ignore[union-attr]
     reply = requests.post(
         f"{base}/requestCall?state=all", headers={"Authorization": f"Bearer {token}"}, timeout=10
@@ -100,3 +104,16 @@ def test_demo_queue_can_be_drawn_from(make_run: tuple[str, str]) -> None:
     assert body["lease"]["claim_seq"] == 1
     assert body["county_record"]
     assert body["queue_entry"]["priority_group"] == 1  # the demo's group-1 entries come first
+
+
+def test_console_is_served_and_points_at_this_stack(make_run: tuple[str, str, str, str]) -> None:
+    base, output, console, auth_port = make_run
+    assert f"console     {console}" in output
+    page = requests.get(console, timeout=10)
+    assert page.status_code == 200
+    assert '<script type="module" src="app.js">' in page.text
+    config = requests.get(f"{console}config.json", timeout=10).json()
+    assert config["functionsBaseUrl"] == base
+    assert config["authEmulatorUrl"] == f"http://127.0.0.1:{auth_port}"
+    assert config["firebase"]["projectId"] == "demo-callqueue"
+    assert requests.get(f"{console}app.js", timeout=10).status_code == 200
