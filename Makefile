@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 TASKS_VENV := .venv-tasks
 
-.PHONY: install console run test lint format typecheck pytest unit bench clean
+.PHONY: install console console-test run test lint format typecheck pytest unit bench clean
 
 install: $(VENV)/.installed $(TASKS_VENV)/.installed node_modules/.installed console
 
@@ -36,10 +36,14 @@ console: console/dist/index.html
 console/dist/index.html: console/node_modules/.installed console/build.mjs $(shell find console/src -type f)
 	cd console && npm run --silent build
 
+# The console's pure modules (CSV, the bulk-add loop) under node's own test runner.
+console-test: console/node_modules/.installed
+	cd console && npm test --silent
+
 run: install
 	$(VENV)/bin/honcho -f Procfile start
 
-test: install lint typecheck pytest
+test: install lint typecheck console-test pytest
 
 lint:
 	$(VENV)/bin/ruff check .

@@ -109,7 +109,7 @@ export function mountQueue(view, { api }) {
       {
         title: "Time left",
         field: "time_left_s",
-        width: 130,
+        width: 170,
         formatter: (cell) => {
           const row = cell.getData();
           if (row.status === "scheduled") return `due ${when(row.available_at)}`;
