@@ -72,6 +72,12 @@ export function createGrid(element, { columns, index, placeholder, onSelectionCh
   table.on("dataLoaded", () => {
     anchor = null;
   });
+  // Tabulator builds itself asynchronously; data set before that may be dropped.
+  const built = new Promise((resolve) => table.on("tableBuilt", resolve));
+  table.load = async (rows) => {
+    await built;
+    await table.setData(rows);
+  };
   return table;
 }
 

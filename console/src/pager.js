@@ -29,7 +29,7 @@ export function createPager({ fetchPage, onPage, noun, pageSize }) {
       page = to;
       tokens[page + 1] = answer.next_page_token ?? null;
       total = answer.total ?? 0;
-      onPage(answer);
+      await onPage(answer);
       return answer;
     } catch (error) {
       page = from;

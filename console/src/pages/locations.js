@@ -106,10 +106,10 @@ export function mountLocations(view, { api }) {
     pageSize: () => Number(pageSize.value),
     fetchPage: (token) =>
       api.get("listLocations", { ...currentFilter(), limit: pageSize.value, page_token: token }),
-    onPage: (answer) => {
+    onPage: async (answer) => {
       everyMatching = false;
       shown = answer.locations.length;
-      grid.setData(answer.locations);
+      await grid.load(answer.locations);
       renderSelection();
     },
   });

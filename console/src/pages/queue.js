@@ -137,8 +137,8 @@ export function mountQueue(view, { api }) {
         limit: pageSize.value,
         page_token: token,
       }),
-    onPage: (answer) => {
-      grid.setData(answer.entries);
+    onPage: async (answer) => {
+      await grid.load(answer.entries);
       renderSelection(0);
     },
   });
