@@ -21,7 +21,7 @@ $(TASKS_VENV)/.installed: requirements-tasks-emulator.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --omit=optional --no-audit --no-fund --loglevel=error
 	touch $@
 
 run: install
