@@ -51,25 +51,24 @@ def checkAuth(request: flask.Request) -> dict[str, Any]:
 @endpoint(("POST", "GET"))
 def requestCall(request: flask.Request) -> dict[str, Any]:
     """The next location to call, claimed for the caller with a lease."""
-    from shared import claims, clock, store, tasks
+    from shared import calls, clock, store, tasks, web
 
     user = _user(request, "caller")
-    call = claims.parse_call_request(request.args.to_dict())
+    query = web.parse(calls.CallQuery, request.args.to_dict())
     s = _settings()
 
     def schedule(entry: Entry) -> bool:
         assert entry.claimed_until is not None
         return tasks.schedule_expiry(s, entry.id, entry.claim_seq, entry.claimed_until)
 
-    return claims.request_call(
+    return calls.request_call(
         store.client(s.project_id),
         user,
-        call,
+        query,
         clock.now(),
-        lease_seconds=s.claim_lease_seconds,
+        s.lease_policy,
         window_size=s.candidate_window,
         max_attempts=s.max_claim_attempts,
-        max_lease_seconds=s.max_lease_seconds,
         on_claim=schedule,
     )
 
@@ -83,7 +82,9 @@ def submitReport(request: flask.Request) -> dict[str, Any]:
     user = _user(request, "caller")
     s = _settings()
     body = web.parse(reports.ReportBody, web.read_json(request, s.max_body_bytes))
-    report_id = reports.submit_report(store.client(s.project_id), user, body, clock.now(), s.tz)
+    report_id = reports.submit_report(
+        store.client(s.project_id), user, body, clock.now(), s.tz, s.call_backs
+    )
     return {"created": [report_id]}
 
 
@@ -123,13 +124,7 @@ def extendCall(request: flask.Request) -> dict[str, Any]:
     s = _settings()
     ref = web.parse(lease_changes.LeaseRef, web.read_json(request, s.max_body_bytes))
     entry = lease_changes.extend(
-        store.client(s.project_id),
-        user.uid,
-        ref,
-        clock.now(),
-        step=s.extend_step_seconds,
-        max_lease=s.max_lease_seconds,
-        margin=s.lease_end_margin_seconds,
+        store.client(s.project_id), user.uid, ref, clock.now(), s.lease_policy
     )
     assert entry.claimed_until is not None
     tasks.schedule_expiry(s, entry.id, entry.claim_seq, entry.claimed_until)
@@ -145,9 +140,7 @@ def releaseCall(request: flask.Request) -> dict[str, Any]:
     user = _user(request, "caller")
     s = _settings()
     ref = web.parse(lease_changes.LeaseRef, web.read_json(request, s.max_body_bytes))
-    lease_changes.release(
-        store.client(s.project_id), user.uid, ref, clock.now(), s.lease_end_margin_seconds
-    )
+    lease_changes.release(store.client(s.project_id), user.uid, ref, clock.now(), s.lease_policy)
     return {"released": True}
 
 
@@ -166,7 +159,7 @@ def expireClaim(request: flask.Request) -> dict[str, Any]:
             request.headers.get("Authorization"), s.task_audience, s.task_service_account
         )
     task = web.parse(lease_changes.ExpiryTask, web.read_json(request, s.max_body_bytes))
-    result = lease_changes.expire(store.client(s.project_id), task, clock.now(), s.max_expiries)
+    result = lease_changes.expire(store.client(s.project_id), task, clock.now(), s.lease_policy)
     logs.info(
         "lease expiry task",
         entry_id=task.entry_id,
@@ -193,12 +186,25 @@ def updateEntries(request: flask.Request) -> dict[str, Any]:
     return result.as_json()
 
 
+@functions_framework.http
+@endpoint(("GET",))
+def listEntries(request: flask.Request) -> dict[str, Any]:
+    """Staff: open queue entries (or only those flagged for attention), a page at a time."""
+    from shared import clock, entry_admin, store, web
+
+    _user(request, "staff")
+    s = _settings()
+    query = web.parse(entry_admin.ListEntriesQuery, request.args.to_dict())
+    return entry_admin.list_entries(store.client(s.project_id), query, clock.now())
+
+
 __all__ = [
     "bulkEnqueue",
     "callerStats",
     "checkAuth",
     "expireClaim",
     "extendCall",
+    "listEntries",
     "releaseCall",
     "requestCall",
     "submitReport",

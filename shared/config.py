@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.callbacks import CallBackPolicy
+from shared.leases import LeasePolicy
 
 
 class Settings(BaseSettings):
@@ -32,6 +36,10 @@ class Settings(BaseSettings):
     max_lease_seconds: int = Field(3600, alias="MAX_LEASE_SECONDS", ge=1)
     lease_end_margin_seconds: int = Field(2, alias="LEASE_END_MARGIN_SECONDS", ge=0)
     max_expiries: int = Field(3, alias="MAX_EXPIRIES", ge=1)
+    # A skip without "Do not call until" comes back after this; one further ahead than the
+    # horizon is refused (a caller cannot take a place out of the queue for good).
+    skip_default_delay_seconds: int = Field(7200, alias="SKIP_DEFAULT_DELAY_SECONDS", ge=0)
+    call_back_horizon_days: int = Field(30, alias="CALL_BACK_HORIZON_DAYS", ge=1)
     # Cloud Tasks: the queue that cleans up leases, and how it reaches expireClaim.
     tasks_queue: str = Field("lease-expiry", alias="TASKS_QUEUE")
     tasks_location: str | None = Field(None, alias="TASKS_LOCATION")
@@ -47,6 +55,23 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.org_timezone)
+
+    @property
+    def lease_policy(self) -> LeasePolicy:
+        return LeasePolicy(
+            lease_seconds=self.claim_lease_seconds,
+            extend_step_seconds=self.extend_step_seconds,
+            max_seconds=self.max_lease_seconds,
+            end_margin_seconds=self.lease_end_margin_seconds,
+            max_expiries=self.max_expiries,
+        )
+
+    @property
+    def call_backs(self) -> CallBackPolicy:
+        return CallBackPolicy(
+            default_delay=timedelta(seconds=self.skip_default_delay_seconds),
+            horizon=timedelta(days=self.call_back_horizon_days),
+        )
 
     @property
     def local_mode(self) -> bool:

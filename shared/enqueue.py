@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from shared import reasons, store
+from shared import entries, reasons, store
 from shared.auth import User
 from shared.errors import Conflict, TooLarge
-from shared.models import DEFAULT_PRIORITY_GROUP, PRIORITY_GROUPS, Entry
+from shared.models import DEFAULT_PRIORITY_GROUP, PRIORITY_GROUPS
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client
@@ -22,8 +21,6 @@ if TYPE_CHECKING:
 LOCATIONS_PER_BATCH = store.MAX_BATCH_WRITES // 2
 READ_CHUNK = 300
 MAX_RETRIES = 3
-
-_rng = random.SystemRandom()
 
 
 class LocationFilter(BaseModel):
@@ -78,6 +75,8 @@ class EnqueueResult:
     matched: int = 0
     added: int = 0
     already_queued: int = 0
+    # Queued, but flagged after repeated expiries: out of rotation until staff resume them.
+    needs_attention: int = 0
     not_found: list[str] = field(default_factory=list)
     dry_run: bool = False
 
@@ -85,6 +84,7 @@ class EnqueueResult:
         return {
             "added": self.added,
             "already_queued": self.already_queued,
+            "needs_attention": self.needs_attention,
             "not_found": self.not_found,
             "matched": self.matched,
             "reason": self.reason,
@@ -124,7 +124,9 @@ def bulk_enqueue(
         states = {k: v for k, v in states.items() if k not in queued}
         queued = set()
     result.matched = len(states)
-    result.already_queued = len(queued)
+    flagged = _flagged(db, queued)
+    result.needs_attention = len(flagged)
+    result.already_queued = len(queued) - len(flagged)
     todo = [loc for loc in states if loc not in queued]
     if body.dry_run:
         result.added = len(todo)
@@ -191,23 +193,20 @@ def _queued(db: Client, location_ids: Iterable[str]) -> set[str]:
     return queued
 
 
-def new_entry(
-    location_id: str, state: str, reason: str, group: int, uid: str, now: datetime, position: float
-) -> Entry:
-    entry_ref_id = store.new_id()
-    return Entry(
-        id=entry_ref_id,
-        location_id=location_id,
-        state=state,
-        reason=reason,
-        priority_group=group,
-        position=position,
-        vest_at=now,
-        available_at=now,
-        rand=_rng.random(),
-        added_by=uid,
-        added_at=now,
+def _flagged(db: Client, queued: set[str]) -> set[str]:
+    """Which of these queued locations have their open entry flagged for staff (few, usually)."""
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    if not queued:
+        return set()
+    query = (
+        db.collection(store.ENTRIES)
+        .where(filter=FieldFilter("open", "==", True))
+        .where(filter=FieldFilter("needs_attention", "==", True))
+        .select(["location_id"])
     )
+    flagged = {str((s.to_dict() or {}).get("location_id")) for s in query.stream()}
+    return flagged & queued
 
 
 def _write_chunk(
@@ -235,7 +234,7 @@ def _write_chunk(
         attempt: dict[str, str] = {}
         base = now.timestamp()
         for offset, location_id in enumerate(pending):
-            entry = new_entry(
+            entry = entries.new_entry(
                 location_id,
                 states[location_id],
                 result.reason,
@@ -245,14 +244,7 @@ def _write_chunk(
                 base + offset * 1e-6,
             )
             attempt[location_id] = entry.id
-            batch.create(
-                db.collection(store.OPEN_ENTRIES).document(location_id),
-                {"entry_id": entry.id, "location_id": location_id, "added_at": now},
-            )
-            batch.create(
-                db.collection(store.ENTRIES).document(entry.id),
-                entry.model_dump(exclude={"id"}),
-            )
+            entries.open_new(batch, db, entry)
         try:
             batch.commit()
         except AlreadyExists:

@@ -1,4 +1,4 @@
-"""Staff changes to queue entries: remove them (undo a mistake), or resume flagged ones."""
+"""Staff and queue entries: list them, remove them (undo a mistake), resume flagged ones."""
 
 from __future__ import annotations
 
@@ -7,24 +7,35 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared import store
+from shared import entries, leases, store
 from shared.auth import User
-from shared.models import Entry
+from shared.clock import iso
+from shared.models import Attempt, Entry
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client, Transaction
 
 MAX_ENTRIES_PER_CALL = 500
+MAX_PAGE_SIZE = 200
 
 
 class UpdateEntriesBody(BaseModel):
+    """One action on entries named by entry id, or by location (its open entry)."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     action: Literal["remove", "resume"]
-    entry_ids: list[store.DocumentId] = Field(max_length=MAX_ENTRIES_PER_CALL)
+    entry_ids: list[store.DocumentId] | None = Field(None, max_length=MAX_ENTRIES_PER_CALL)
+    location_ids: list[store.DocumentId] | None = Field(None, max_length=MAX_ENTRIES_PER_CALL)
     note: str | None = Field(None, max_length=500)
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> UpdateEntriesBody:
+        if (self.entry_ids is None) == (self.location_ids is None):
+            raise ValueError("send either entry_ids or location_ids (exactly one of them)")
+        return self
 
 
 @dataclass
@@ -43,95 +54,116 @@ class UpdateResult:
         }
 
 
+Change = Callable[["Transaction", Entry, "Attempt | None"], bool]
+
+
 def update_entries(db: Client, user: User, body: UpdateEntriesBody, now: datetime) -> UpdateResult:
     """Apply one action to each entry; entries already in the wanted state are left alone."""
     result = UpdateResult(action=body.action)
-    if body.action == "remove":
-        change = _remover(db, user, now, body.note)
-    else:
-        change = _resumer(db, user, now)
-    for entry_id in dict.fromkeys(body.entry_ids):
-        outcome = _apply(db, entry_id, change)
+    change = (
+        _remove(db, user, now, body.note) if body.action == "remove" else _resume(db, user, now)
+    )
+    by_location = body.location_ids is not None
+    for key in dict.fromkeys(body.location_ids or body.entry_ids or []):
+        outcome = _apply(db, key, by_location, change)
         if outcome == "changed":
-            result.changed.append(entry_id)
+            result.changed.append(key)
         elif outcome == "unchanged":
-            result.unchanged.append(entry_id)
+            result.unchanged.append(key)
         else:
-            result.not_found.append(entry_id)
+            result.not_found.append(key)
     return result
 
 
-Change = Callable[["Transaction", Entry], str]
+def _apply(db: Client, key: str, by_location: bool, change: Change) -> str:
+    """One entry's change in its own transaction: "changed", "unchanged" or "missing"."""
 
-
-def _apply(db: Client, entry_id: str, change: Change) -> str:
-    """Run one entry's change in its own transaction: "changed", "unchanged" or "missing"."""
-    from google.api_core.exceptions import AlreadyExists
-    from google.cloud import firestore
-
-    @firestore.transactional
     def run(tx: Transaction) -> str:
-        entry = store.load(
-            Entry, db.collection(store.ENTRIES).document(entry_id).get(transaction=tx)
-        )
-        return "missing" if entry is None else change(tx, entry)
+        if by_location:
+            entry, attempt = entries.read_open(db, tx, key)
+        else:
+            entry, attempt = entries.read(db, tx, key)
+        if entry is None:
+            return "missing"
+        return "changed" if change(tx, entry, attempt) else "unchanged"
 
     try:
-        outcome: str = run(db.transaction())
-    except AlreadyExists:
-        # Another closer (a report, another removal) got there first.
-        return "unchanged"
-    return outcome
+        return entries.transact(db, run)
+    except entries.Stale as exc:
+        raise entries.busy() from exc
 
 
-def _remover(db: Client, user: User, now: datetime, note: str | None) -> Change:
+def _remove(db: Client, user: User, now: datetime, note: str | None) -> Change:
     """Close an open entry as removed; its location can then be queued again."""
 
-    def remove(tx: Transaction, entry: Entry) -> str:
+    def remove(tx: Transaction, entry: Entry, attempt: Attempt | None) -> bool:
         if not entry.open:
-            return "unchanged"
-        guard_ref = db.collection(store.OPEN_ENTRIES).document(entry.location_id)
-        guard = guard_ref.get(transaction=tx)
-        # The same closure fence as a report: whichever closes the entry first wins.
-        tx.create(
-            db.collection(store.CLOSURES).document(entry.id),
-            {
-                "entry_id": entry.id,
-                "location_id": entry.location_id,
-                "outcome": "removed",
-                "closed_by": user.uid,
-                "closed_at": now,
-                "note": note,
-            },
-        )
-        tx.update(
-            db.collection(store.ENTRIES).document(entry.id),
-            {
-                "open": False,
-                "status": "removed",
-                "outcome": "removed",
-                "closed_at": now,
-                "closed_by": user.uid,
-                "holder": None,
-            },
-        )
-        if guard.exists and (guard.to_dict() or {}).get("entry_id") == entry.id:
-            tx.delete(guard_ref)
-        return "changed"
+            return False
+        entries.close(db, tx, entry, attempt, outcome="removed", by=user.uid, now=now, note=note)
+        return True
 
     return remove
 
 
-def _resumer(db: Client, user: User, now: datetime) -> Change:
+def _resume(db: Client, user: User, now: datetime) -> Change:
     """Put an entry flagged after repeated expiries back in normal rotation."""
 
-    def resume(tx: Transaction, entry: Entry) -> str:
+    def resume(tx: Transaction, entry: Entry, attempt: Attempt | None) -> bool:
         if not (entry.open and entry.needs_attention):
-            return "unchanged"
-        tx.update(
-            db.collection(store.ENTRIES).document(entry.id),
-            {"needs_attention": False, "expiries": 0, "resumed_at": now, "resumed_by": user.uid},
-        )
-        return "changed"
+            return False
+        entries.resume(db, tx, entry, user.uid, now)
+        return True
 
     return resume
+
+
+Status = Literal["open", "needs_attention"]
+
+
+class ListEntriesQuery(BaseModel):
+    """listEntries' query parameters: which open entries, one page at a time."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Status = Field("open", description="open: every open entry; or only flagged ones.")
+    limit: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
+    page_token: store.DocumentId | None = Field(
+        None, description="next_page_token of the previous page."
+    )
+
+
+def list_entries(db: Client, query: ListEntriesQuery, now: datetime) -> dict[str, Any]:
+    """A page of open entries in id order, with a token for the next page."""
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    q: Any = db.collection(store.ENTRIES).where(filter=FieldFilter("open", "==", True))
+    if query.status == "needs_attention":
+        q = q.where(filter=FieldFilter("needs_attention", "==", True))
+    q = q.order_by("__name__")
+    if query.page_token:
+        q = q.start_after(db.collection(store.ENTRIES).document(query.page_token))
+    page = [e for s in q.limit(query.limit + 1).stream() if (e := store.load(Entry, s))]
+    more = len(page) > query.limit
+    page = page[: query.limit]
+    return {
+        "entries": [_row(e, now) for e in page],
+        "next_page_token": page[-1].id if more else None,
+    }
+
+
+def _row(entry: Entry, now: datetime) -> dict[str, Any]:
+    held = entry.claimed_until is not None and entry.claimed_until > now
+    return {
+        "entry_id": entry.id,
+        "location_id": entry.location_id,
+        "state": entry.state,
+        "reason": entry.reason,
+        "priority_group": entry.priority_group,
+        "status": leases.status_of(entry, now),
+        "holder": entry.holder if held else None,
+        "claimed_until": iso(entry.claimed_until) if held and entry.claimed_until else None,
+        "available_at": iso(entry.available_at),
+        "expiries": entry.expiries,
+        "added_at": iso(entry.added_at),
+        "added_by": entry.added_by,
+    }

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared import leases, store
+from shared import entries, leases, store
 from shared.errors import Conflict, NotFound
+from shared.leases import LeasePolicy
 from shared.models import Attempt, Entry
 
 if TYPE_CHECKING:
@@ -17,6 +18,11 @@ if TYPE_CHECKING:
 REFUSALS = {
     "unknown_entry": (NotFound, "There is no queue entry {entry_id!r}."),
     "not_holder": (Conflict, "You do not hold this call (claim {claim_seq} of entry {entry_id})."),
+    "superseded": (
+        Conflict,
+        "Another caller reported on this place while you held it, so your call was ended; "
+        "request a new call.",
+    ),
     "lease_ended": (
         Conflict,
         "This call's lease has ended or is about to (claim {claim_seq} of entry {entry_id}); "
@@ -54,20 +60,12 @@ def _refuse(code: str, ref: LeaseRef) -> Exception:
     return kind(text.format(entry_id=ref.entry_id, claim_seq=ref.claim_seq), error=code)
 
 
-def _read(
-    db: Client, tx: Transaction, entry_id: str, claim_seq: int
-) -> tuple[Entry | None, Attempt | None]:
-    entry = store.load(Entry, db.collection(store.ENTRIES).document(entry_id).get(transaction=tx))
-    attempt_ref = db.collection(store.ATTEMPTS).document(leases.attempt_id(entry_id, claim_seq))
-    attempt = store.load(Attempt, attempt_ref.get(transaction=tx))
-    return entry, attempt
-
-
 def _held(
     db: Client, tx: Transaction, uid: str, ref: LeaseRef, now: datetime, margin: int
 ) -> tuple[Entry, Attempt]:
     """The entry and attempt of a lease `uid` holds and may still change, or the refusal."""
-    entry, attempt = _read(db, tx, ref.entry_id, ref.claim_seq)
+    entry, _ = entries.read(db, tx, ref.entry_id)
+    attempt = entries.read_attempt(db, tx, ref.entry_id, ref.claim_seq)
     refusal = leases.change_refusal(entry, attempt, ref.claim_seq, uid, now, margin)
     if refusal:
         raise _refuse(refusal, ref)
@@ -76,96 +74,53 @@ def _held(
     return entry, attempt
 
 
-def extend(
-    db: Client, uid: str, ref: LeaseRef, now: datetime, step: int, max_lease: int, margin: int
-) -> Entry:
+def extend(db: Client, uid: str, ref: LeaseRef, now: datetime, policy: LeasePolicy) -> Entry:
     """Push the holder's lease end out by one step, up to the maximum length of a claim."""
-    from google.cloud import firestore
 
-    @firestore.transactional
     def run(tx: Transaction) -> Entry:
-        entry, attempt = _held(db, tx, uid, ref, now, margin)
-        until = leases.extended_until(attempt, now, step, max_lease)
+        entry, attempt = _held(db, tx, uid, ref, now, policy.end_margin_seconds)
+        until = leases.extended_until(attempt, now, policy)
         if until is None:
             raise _refuse("at_maximum", ref)
-        attempt_ref = db.collection(store.ATTEMPTS).document(
-            leases.attempt_id(entry.id, ref.claim_seq)
-        )
-        tx.update(attempt_ref, {"claimed_until": until, "extensions": attempt.extensions + 1})
-        tx.update(
-            db.collection(store.ENTRIES).document(entry.id),
-            {"claimed_until": until, "available_at": max(until, entry.vest_at)},
-        )
-        return entry.model_copy(update={"claimed_until": until})
-
-    extended: Entry = run(db.transaction())
-    return extended
-
-
-def release(db: Client, uid: str, ref: LeaseRef, now: datetime, margin: int) -> None:
-    """The holder gives the entry back; it is available to the next draw at once."""
-    from google.api_core.exceptions import AlreadyExists
-    from google.cloud import firestore
-
-    @firestore.transactional
-    def run(tx: Transaction) -> None:
-        entry, _ = _held(db, tx, uid, ref, now, margin)
-        _end_attempt(db, tx, entry, ref.claim_seq, "released", now)
-        tx.update(
-            db.collection(store.ENTRIES).document(entry.id),
-            {"holder": None, "claimed_until": None, "available_at": max(now, entry.vest_at)},
-        )
+        return entries.extend(db, tx, entry, attempt, until, now)
 
     try:
-        run(db.transaction())
-    except AlreadyExists as exc:
-        raise _refuse("lease_ended", ref) from exc
+        return entries.transact(db, run)
+    except entries.Stale as exc:
+        raise entries.busy() from exc
 
 
-def expire(db: Client, task: ExpiryTask, now: datetime, max_expiries: int) -> dict[str, Any]:
-    """Record that a lease ran out; idempotent and fenced by the claim sequence."""
-    from google.api_core.exceptions import AlreadyExists
-    from google.cloud import firestore
+def release(db: Client, uid: str, ref: LeaseRef, now: datetime, policy: LeasePolicy) -> None:
+    """The holder gives the entry back; it is available to the next draw at once."""
 
-    @firestore.transactional
+    def run(tx: Transaction) -> Entry:
+        entry, attempt = _held(db, tx, uid, ref, now, policy.end_margin_seconds)
+        return entries.release(db, tx, entry, attempt, now)
+
+    try:
+        entries.transact(db, run)
+    except entries.Stale as exc:
+        raise entries.busy() from exc
+
+
+def expire(db: Client, task: ExpiryTask, now: datetime, policy: LeasePolicy) -> dict[str, Any]:
+    """Record that a lease ran out; idempotent, and fenced by the entry's version."""
+
     def run(tx: Transaction) -> dict[str, Any]:
-        entry, attempt = _read(db, tx, task.entry_id, task.claim_seq)
-        verdict = leases.expiry_verdict(entry, attempt, task.claim_seq, task.claimed_until, now)
-        if verdict != "expire":
-            return {"expired": False, "verdict": verdict}
-        assert entry is not None
-        expiries = entry.expiries + 1
-        attention = leases.needs_attention_after(expiries, max_expiries)
-        _end_attempt(db, tx, entry, task.claim_seq, "expired", now)
-        # available_at is left alone: it already says "available", and leaving it untouched
-        # means a claim racing this clean-up can never be made available to a third caller.
-        tx.update(
-            db.collection(store.ENTRIES).document(entry.id),
-            {"holder": None, "expiries": expiries, "needs_attention": attention},
-        )
+        entry, _ = entries.read(db, tx, task.entry_id)
+        attempt = entries.read_attempt(db, tx, task.entry_id, task.claim_seq)
+        verdict = leases.expiry_verdict(attempt, task.claimed_until, now)
+        if verdict != "expire" or entry is None or attempt is None:
+            return {"expired": False, "verdict": "missing" if entry is None else verdict}
+        after = entries.expire(db, tx, entry, attempt, now, policy)
         return {
             "expired": True,
             "verdict": verdict,
-            "expiries": expiries,
-            "needs_attention": attention,
+            "expiries": after.expiries,
+            "needs_attention": after.needs_attention,
         }
 
     try:
-        result: dict[str, Any] = run(db.transaction())
-    except AlreadyExists:
-        return {"expired": False, "verdict": "ended"}
-    return result
-
-
-def _end_attempt(
-    db: Client, tx: Transaction, entry: Entry, claim_seq: int, outcome: str, now: datetime
-) -> None:
-    attempt_id = leases.attempt_id(entry.id, claim_seq)
-    # Created first: a duplicate task, or a release racing an expiry, fails here and writes nothing.
-    tx.create(
-        db.collection(store.ATTEMPT_ENDS).document(attempt_id),
-        {"entry_id": entry.id, "claim_seq": claim_seq, "outcome": outcome, "ended_at": now},
-    )
-    tx.update(
-        db.collection(store.ATTEMPTS).document(attempt_id), {"outcome": outcome, "ended_at": now}
-    )
+        return entries.transact(db, run)
+    except entries.Stale as exc:
+        raise entries.busy() from exc

@@ -10,7 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 PRIORITY_GROUPS: tuple[int, ...] = (1, 2, 3, 4, 99)
 DEFAULT_PRIORITY_GROUP = 99
 
-Outcome = Literal["completed", "skipped", "released", "expired"]
+# How an attempt ended: its holder reported (completed / skipped) or gave it back (released);
+# the lease ran out (expired); another caller's report closed the entry (superseded); staff
+# removed the entry (removed).
+Outcome = Literal["completed", "skipped", "released", "expired", "superseded", "removed"]
 EntryStatus = Literal["open", "completed", "removed"]
 
 
@@ -21,6 +24,10 @@ class Document(BaseModel):
 
     def to_firestore(self) -> dict[str, Any]:
         return self.model_dump(mode="python")
+
+    def stored(self) -> dict[str, Any]:
+        """The fields to write: the id is the document's path, not a field."""
+        return self.model_dump(mode="python", exclude={"id"})
 
 
 class Location(Document):
@@ -105,6 +112,11 @@ class Entry(Document):
     outcome: str | None = None
     report_id: str | None = None
     previous_entry_id: str | None = None
+    # Bumped by every change after creation; `entry_changes/{id}-{version}` fences each one.
+    version: int = 0
+    resumed_at: datetime | None = None
+    resumed_by: str | None = None
+    removal_note: str | None = None
 
 
 class Attempt(Document):
@@ -120,6 +132,85 @@ class Attempt(Document):
     ended_at: datetime | None = None
     report_id: str | None = None
     extensions: int = 0
+    # The holder's claim number (`caller_leases/{holder}-{caller_claim}` fences it).
+    caller_claim: int = 0
+
+
+class OpenEntry(Document):
+    """`open_entries/{location id}`: the guard that keeps one open entry per location."""
+
+    id: str
+    entry_id: str
+    location_id: str
+    added_at: datetime
+
+
+class EntryChange(Document):
+    """`entry_changes/{entry id}-{version}`: created first by every change of an entry.
+
+    Two changes that read the same version race to create the same document; exactly one
+    wins on every backend, so an entry's changes form one sequence even without isolation.
+    """
+
+    id: str
+    entry_id: str
+    version: int
+    event: str
+    by: str
+    at: datetime
+
+
+class CallerLease(Document):
+    """`caller_leases/{uid}-{n}`: created first by a caller's n-th claim (one lease at a time)."""
+
+    id: str
+    uid: str
+    n: int
+    entry_id: str
+    claim_seq: int
+    at: datetime
+
+
+class CurrentLease(BaseModel):
+    """The caller's latest claim, as `callers/{uid}.current` points to it."""
+
+    entry_id: str
+    claim_seq: int
+
+
+class Caller(Document):
+    """`callers/{uid}`: the caller's claim count and latest claim, and their report total."""
+
+    id: str
+    claims: int = 0
+    current: CurrentLease | None = None
+    reports_total: int = 0
+
+
+class CallerDay(Document):
+    """`caller_days/{uid}_{YYYY-MM-DD}`: reports by one caller on one day (org time zone)."""
+
+    id: str
+    uid: str
+    day: str
+    reports: int = 0
+
+
+class Report(Document):
+    """`reports/{id}`: what a caller learned; stored whether or not it closed an entry."""
+
+    id: str
+    location_id: str
+    reported_by: str
+    reporter_email: str | None = None
+    created_at: datetime
+    availability: list[str]
+    availability_names: list[str]
+    do_not_call_until: datetime | None = None
+    body: dict[str, Any]
+    entry_id: str | None = None
+    # What the report did to the open entry: completed it, skipped it (requeued), or nothing.
+    outcome: Literal["completed", "skipped"] | None = None
 
 
 class Reason(Document):

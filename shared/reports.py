@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import random
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from shared import leases, reasons, store, tags
+from shared import callbacks, entries, reasons, store, tags
 from shared.auth import User
+from shared.callbacks import CallBackPolicy
 from shared.clock import local_day
 from shared.errors import BadRequest, Conflict
-from shared.models import Entry
+from shared.models import Caller, CallerDay, Report
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client, Transaction
-
-MAX_CLOSE_RETRIES = 3
-
-_rng = random.SystemRandom()
 
 Vaccine = Literal["Moderna", "Pfizer", "Johnson & Johnson", "Other"]
 
@@ -58,26 +54,29 @@ class ReportBody(BaseModel):
         # A time without an offset is taken as UTC, the API's exchange zone.
         if value is None:
             return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError as exc:
+            raise ValueError("is out of range") from exc
 
 
-def reschedule_at(
-    tag_slugs: set[str], do_not_call_until: datetime | None, now: datetime
-) -> datetime | None:
-    """When the location should come back, if the report asks for a call back later."""
-    if tags.SKIP_CALL_BACK_LATER not in tag_slugs or do_not_call_until is None:
-        return None
-    return do_not_call_until if do_not_call_until > now else None
+def submit_report(
+    db: Client, user: User, body: ReportBody, now: datetime, tz: ZoneInfo, policy: CallBackPolicy
+) -> str:
+    """Store the report and close the location's open entry in the same transaction.
 
-
-def submit_report(db: Client, user: User, body: ReportBody, now: datetime, tz: ZoneInfo) -> str:
-    """Store the report and close the location's open entry in the same transaction."""
-    from google.api_core.exceptions import AlreadyExists
+    The report closes the open entry whoever holds it: the report is what the queue entry
+    asked for. A holder other than the reporter has their attempt ended `superseded`.
+    """
     from google.cloud import firestore
 
     found = tags.resolve_all(body.availability)
     slugs = {t.slug for t in found}
-    comeback = reschedule_at(slugs, body.do_not_call_until, now)
+    if problem := callbacks.horizon_problem(body.do_not_call_until, now, policy):
+        raise BadRequest(problem, error="invalid_field")
+    comeback = callbacks.comeback_at(slugs, body.do_not_call_until, now, policy)
     location_ref = db.collection(store.LOCATIONS).document(body.location)
     if not location_ref.get(field_paths=["state"]).exists:
         raise BadRequest(
@@ -87,34 +86,51 @@ def submit_report(db: Client, user: User, body: ReportBody, now: datetime, tz: Z
         reasons.ensure(db, reasons.PREVIOUSLY_SKIPPED, "system", now) if comeback else ""
     )
     report_id = store.new_id()
-    report = {
-        "location_id": body.location,
-        "reported_by": user.uid,
-        "reporter_email": user.email,
-        "created_at": now,
-        "availability": [t.slug for t in found],
-        "availability_names": [t.name for t in found],
-        "do_not_call_until": comeback,
-        "body": body.model_dump(mode="json", by_alias=True, exclude_none=True),
-    }
     day = local_day(now, tz).isoformat()
 
-    @firestore.transactional
     def run(tx: Transaction) -> None:
-        guard_ref = db.collection(store.OPEN_ENTRIES).document(body.location)
-        guard = guard_ref.get(transaction=tx)
-        entry: Entry | None = None
-        if guard.exists:
-            entry_id = (guard.to_dict() or {}).get("entry_id")
-            if entry_id:
-                entry_ref = db.collection(store.ENTRIES).document(str(entry_id))
-                entry = store.load(Entry, entry_ref.get(transaction=tx))
-        record = dict(report)  # built afresh on every try: a retry may find no open entry
-        if entry is not None and entry.open:
-            _close(db, tx, entry, user.uid, report_id, now, comeback, skipped_reason)
-            record["entry_id"] = entry.id
-            record["outcome"] = "skipped" if comeback else "completed"
-        tx.create(db.collection(store.REPORTS).document(report_id), record)
+        entry, attempt = entries.read_open(db, tx, body.location)
+        # Built afresh on every try: a retry may find no open entry, or another one.
+        report = Report(
+            id=report_id,
+            location_id=body.location,
+            reported_by=user.uid,
+            reporter_email=user.email,
+            created_at=now,
+            availability=[t.slug for t in found],
+            availability_names=[t.name for t in found],
+            do_not_call_until=comeback,
+            body=body.model_dump(mode="json", by_alias=True, exclude_none=True),
+        )
+        if entry is not None:
+            report.entry_id = entry.id
+            report.outcome = "skipped" if comeback else "completed"
+            again = None
+            if comeback is not None:
+                again = entries.new_entry(
+                    entry.location_id,
+                    entry.state,
+                    skipped_reason,
+                    entry.priority_group,
+                    user.uid,
+                    now,
+                    # Positions are enqueue times, so "now" puts it at the end of its group.
+                    position=now.timestamp(),
+                    vest_at=comeback,
+                    previous_entry_id=entry.id,
+                )
+            entries.close(
+                db,
+                tx,
+                entry,
+                attempt,
+                outcome=report.outcome,
+                by=user.uid,
+                now=now,
+                report_id=report_id,
+                requeue=again,
+            )
+        tx.create(db.collection(store.REPORTS).document(report_id), report.stored())
         tx.update(
             location_ref,
             {
@@ -136,80 +152,14 @@ def submit_report(db: Client, user: User, body: ReportBody, now: datetime, tz: Z
             merge=True,
         )
 
-    for _ in range(MAX_CLOSE_RETRIES):
-        try:
-            run(db.transaction())
-        except AlreadyExists:
-            # Another report closed the entry first; read again and act on what is open now.
-            continue
-        return report_id
-    raise Conflict(
-        "Other reports for this location arrived at the same time; please submit again.",
-        error="busy",
-    )
-
-
-def _close(
-    db: Client,
-    tx: Transaction,
-    entry: Entry,
-    uid: str,
-    report_id: str,
-    now: datetime,
-    comeback: datetime | None,
-    skipped_reason: str,
-) -> None:
-    """Close an open entry for a report; with `comeback`, queue the location again from then."""
-    outcome = "skipped" if comeback else "completed"
-    # Created first: the fence that lets exactly one closer act on backends without isolation.
-    tx.create(
-        db.collection(store.CLOSURES).document(entry.id),
-        {
-            "entry_id": entry.id,
-            "location_id": entry.location_id,
-            "outcome": outcome,
-            "report_id": report_id,
-            "closed_by": uid,
-            "closed_at": now,
-        },
-    )
-    tx.update(
-        db.collection(store.ENTRIES).document(entry.id),
-        {
-            "open": False,
-            "status": "completed",
-            "outcome": outcome,
-            "closed_at": now,
-            "closed_by": uid,
-            "report_id": report_id,
-        },
-    )
-    if entry.holder == uid and entry.claim_seq > 0:
-        tx.update(
-            db.collection(store.ATTEMPTS).document(leases.attempt_id(entry.id, entry.claim_seq)),
-            {"outcome": outcome, "ended_at": now, "report_id": report_id},
-        )
-    guard_ref = db.collection(store.OPEN_ENTRIES).document(entry.location_id)
-    if comeback is None:
-        tx.delete(guard_ref)
-        return
-    again = Entry(
-        id=store.new_id(),
-        location_id=entry.location_id,
-        state=entry.state,
-        reason=skipped_reason,
-        priority_group=entry.priority_group,
-        # Positions are enqueue times, so "now" puts it at the end of its group.
-        position=now.timestamp(),
-        vest_at=comeback,
-        available_at=comeback,
-        rand=_rng.random(),
-        added_by=uid,
-        added_at=now,
-        previous_entry_id=entry.id,
-    )
-    tx.create(db.collection(store.ENTRIES).document(again.id), again.model_dump(exclude={"id"}))
-    tx.set(guard_ref, {"entry_id": again.id, "location_id": entry.location_id, "added_at": now})
+    try:
+        entries.transact(db, run)
+    except entries.Stale as exc:
+        raise Conflict(
+            "Other reports for this location arrived at the same time; please submit again.",
+            error="busy",
+        ) from exc
+    return report_id
 
 
 def caller_day_id(uid: str, day: str) -> str:
@@ -219,12 +169,12 @@ def caller_day_id(uid: str, day: str) -> str:
 def caller_stats(db: Client, user: User, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
     """Reports by this caller, all time and today: two counter documents, however many reports."""
     today = local_day(now, tz).isoformat()
-    refs = [
-        db.collection(store.CALLERS).document(user.uid),
-        db.collection(store.CALLER_DAYS).document(caller_day_id(user.uid, today)),
-    ]
-    found = {s.reference.parent.id: (s.to_dict() or {}) for s in db.get_all(refs) if s.exists}
+    caller_ref = db.collection(store.CALLERS).document(user.uid)
+    day_ref = db.collection(store.CALLER_DAYS).document(caller_day_id(user.uid, today))
+    found = {s.reference.parent.id: s for s in db.get_all([caller_ref, day_ref])}
+    caller = store.load(Caller, found[store.CALLERS])
+    day = store.load(CallerDay, found[store.CALLER_DAYS])
     return {
-        "total": int(found.get(store.CALLERS, {}).get("reports_total") or 0),
-        "today": int(found.get(store.CALLER_DAYS, {}).get("reports") or 0),
+        "total": caller.reports_total if caller else 0,
+        "today": day.reports if day else 0,
     }

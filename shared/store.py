@@ -23,12 +23,12 @@ ENTRIES = "entries"
 # the guard that keeps at most one open entry per location on every backend.
 OPEN_ENTRIES = "open_entries"
 ATTEMPTS = "attempts"
-# One document per ended attempt (id = attempt id), created first by whoever ends it
-# (release or expiry), so a duplicate or late clean-up changes nothing on any backend.
-ATTEMPT_ENDS = "attempt_ends"
-# One document per closed entry, id = entry id, created first when an entry is closed
-# so that two concurrent closers cannot both act (the emulator has no isolation).
-CLOSURES = "entry_closures"
+# One document per change of an entry after it opened, id = entry id + new version,
+# created first by the change: two changes from the same version cannot both commit.
+ENTRY_CHANGES = "entry_changes"
+# One document per claim of a caller, id = uid + claim number, created first by the claim:
+# a caller's simultaneous requests cannot each claim an entry.
+CALLER_LEASES = "caller_leases"
 REPORTS = "reports"
 CALLERS = "callers"
 # Per caller and calendar day: `{uid}_{YYYY-MM-DD}`, a report counter for callerStats' "today".
@@ -44,8 +44,8 @@ ALL_COLLECTIONS: tuple[str, ...] = (
     ENTRIES,
     OPEN_ENTRIES,
     ATTEMPTS,
-    ATTEMPT_ENDS,
-    CLOSURES,
+    ENTRY_CHANGES,
+    CALLER_LEASES,
     REPORTS,
     CALLERS,
     CALLER_DAYS,

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests import harness
-from tools import query_log
+from tools import demo, query_log
 from tools import stack as stacklib
 
 TEST_PROJECT = os.environ.get("GOOGLE_CLOUD_PROJECT", "demo-callqueue")
@@ -76,7 +76,7 @@ def firestore_client(test_stack: harness.TestStack) -> Any:
 @pytest.fixture
 def db(firestore_client: Any) -> Any:
     """The emulator's Firestore with every collection of ours emptied first."""
-    harness.clear(firestore_client)
+    demo.clear(firestore_client)
     return firestore_client
 
 

@@ -14,7 +14,6 @@ from typing import Any
 
 import requests
 
-from shared import store
 from tools import stack as stacklib
 
 ROOT = stacklib.ROOT
@@ -140,19 +139,6 @@ def start_functions(stack: stacklib.Stack, name: str, **settings: str) -> tuple[
     service = start(name, argv, {**env, **settings})
     wait_ready(service, lambda: stacklib.http_ready(f"http://{stacklib.HOST}:{port}/healthz"), name)
     return service, base
-
-
-def clear(db: Any) -> None:
-    """Delete every document of the project's collections (works on every emulator)."""
-    for name in store.ALL_COLLECTIONS:
-        while True:
-            ids = [s.reference for s in db.collection(name).select([]).limit(500).stream()]
-            if not ids:
-                break
-            batch = db.batch()
-            for ref in ids:
-                batch.delete(ref)
-            batch.commit()
 
 
 @dataclass

@@ -39,7 +39,7 @@ def timed(fn: Callable[[], object], repeat: int) -> float:
 
 
 def clear(db: Any) -> None:
-    from tests.harness import clear as clear_all
+    from tools.demo import clear as clear_all
 
     clear_all(db)
 
@@ -90,7 +90,7 @@ def bench_stats(db: Any, sizes: list[int]) -> None:
 def bench_draw(db: Any, sizes: list[int]) -> None:
     from google.cloud.firestore_v1.base_query import FieldFilter
 
-    from shared import claims, enqueue, store
+    from shared import calls, enqueue, store
     from shared.auth import User
 
     staff = User(uid="bench-staff", email=None, roles=frozenset({"staff"}))
@@ -115,7 +115,7 @@ def bench_draw(db: Any, sizes: list[int]) -> None:
             )
             return random.choice([s.id for s in query.stream()])
 
-        window = timed(lambda now=now: claims.draw_window(db, 99, None, now, 25), 20)
+        window = timed(lambda now=now: calls.draw_window(db, 99, None, now, 25), 20)
         everything = timed(read_all, 5)
         print(f"{size:>8} {window:>8.1f} {everything:>9.1f} {everything / window:>6.1f}x")
 

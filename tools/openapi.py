@@ -57,9 +57,26 @@ def _operation(
     return {method: operation}
 
 
+def _query(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """Query parameters from a pydantic model (each comes in as a string and is parsed)."""
+    schema = model.model_json_schema()
+    required = set(schema.get("required", []))
+    return [
+        {
+            "name": name,
+            "in": "query",
+            "required": name in required,
+            "description": prop.get("description", ""),
+            "schema": {k: v for k, v in prop.items() if k not in ("title", "description")},
+        }
+        for name, prop in schema["properties"].items()
+    ]
+
+
 def build() -> dict[str, Any]:
+    from shared.calls import CallQuery
     from shared.enqueue import BulkEnqueueBody
-    from shared.entry_admin import UpdateEntriesBody
+    from shared.entry_admin import ListEntriesQuery, UpdateEntriesBody
     from shared.lease_changes import ExpiryTask, LeaseRef
     from shared.reports import ReportBody
 
@@ -91,15 +108,7 @@ def build() -> dict[str, Any]:
                 **_operation(
                     "Next location to call, claimed", "caller", None, obj, (400, 401, 403, 404, 429)
                 )["post"],
-                "parameters": [
-                    {"name": "state", "in": "query", "schema": {"type": "string"}},
-                    {"name": "location_id", "in": "query", "schema": {"type": "string"}},
-                    {
-                        "name": "no_claim",
-                        "in": "query",
-                        "schema": {"type": "string", "enum": ["0", "1"]},
-                    },
-                ],
+                "parameters": _query(CallQuery),
             }
         },
         "/submitReport": _operation(
@@ -128,6 +137,14 @@ def build() -> dict[str, Any]:
         "/updateEntries": _operation(
             "Remove or resume queue entries", "staff", UpdateEntriesBody, obj, (400, 401, 403)
         ),
+        "/listEntries": {
+            "get": {
+                **_operation(
+                    "Open queue entries, a page at a time", "staff", None, obj, (400, 401, 403)
+                )["post"],
+                "parameters": _query(ListEntriesQuery),
+            }
+        },
         "/expireClaim": _operation(
             "Lease clean-up (Cloud Tasks only)", None, ExpiryTask, obj, (400, 401, 403, 409)
         ),

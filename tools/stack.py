@@ -98,9 +98,10 @@ def auth_command(stack: Stack) -> list[str]:
             {
                 "emulators": {
                     "auth": {"host": HOST, "port": port},
-                    # The hub and logging ports must differ between stacks running side by side.
-                    "hub": {"host": HOST, "port": port + 1},
-                    "logging": {"host": HOST, "port": port + 2},
+                    # The hub and logging ports must differ between stacks running side by
+                    # side; port + 1 and + 2 were sometimes taken by another stack's service.
+                    "hub": {"host": HOST, "port": free_port()},
+                    "logging": {"host": HOST, "port": free_port()},
                     "ui": {"enabled": False},
                     "singleProjectMode": True,
                 }
@@ -203,7 +204,7 @@ def _idle(message: str) -> None:
 
 
 def banner(stack: Stack, caller_token: str) -> str:
-    from shared import demo
+    from tools import demo
 
     base = stack.functions_base
     lines = [
@@ -236,11 +237,12 @@ def ready(stack: Stack) -> None:
     os.environ.update(stack.env())
     for name, check in checks(stack).items():
         wait_until(check, name)
-    from tools import seed
-
-    seed.seed_demo(stack.project)
-    from shared import demo
+    from shared import store
+    from tools import demo
     from tools.accounts import sign_in
+
+    summary = demo.seed_demo(store.client(stack.project), stack.project)
+    print("\n".join(summary.lines()), flush=True)
 
     token = sign_in(demo.DEMO_CALLER.email, demo.DEMO_CALLER.password, stack.auth_host)
     _idle(banner(stack, token))

@@ -145,7 +145,7 @@ SNAPSHOT = DATA / "vaccinateca-locations-2021-03-01.json"
 @pytest.mark.slow
 @pytest.mark.skipif(not SNAPSHOT.is_file(), reason=f"real snapshot not found at {SNAPSHOT}")
 def test_real_snapshot_enqueued_by_filter_twice(api: HttpApi, db: Any, staff_token: str) -> None:
-    from shared import importer
+    from tools import importer
 
     summary = importer.import_files(db, SNAPSHOT, default_state="CA")
     assert summary.imported == 7772

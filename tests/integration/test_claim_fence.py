@@ -1,9 +1,10 @@
-"""The attempt-document create is what keeps claims exclusive on the emulator we run.
+"""The fence creates are what keep claims exclusive on the emulator we run.
 
 All claimers are made to read the entry before any of them writes (a barrier inside the
 claim), the interleaving that a backend without transaction isolation allows. With the
-create, exactly one claimer per entry wins; with the create turned into a plain set (the
-mechanism removed), entries are handed to several callers at once.
+creates (the entry's version fence, the attempt), exactly one claimer per entry wins; with
+`create` turned into a plain set (the mechanism removed), entries are handed to several
+callers at once.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ ENTRIES = 4
 
 
 @pytest.mark.parametrize("fence", [True, False], ids=["with-create", "create-removed"])
-def test_claims_are_exclusive_only_with_the_attempt_create(
+def test_claims_are_exclusive_only_with_the_fences(
     inproc: InProcessApi,
     db: Any,
     staff_token: str,
@@ -39,7 +40,7 @@ def test_claims_are_exclusive_only_with_the_attempt_create(
     enqueue(inproc, staff_token, add_locations(db, ENTRIES))
     tokens = users.callers(CALLERS)
     barrier = threading.Barrier(CALLERS, timeout=20)
-    monkeypatch.setattr(leases, "claim", first_call_waits(leases.claim, barrier))
+    monkeypatch.setattr(leases, "grant", first_call_waits(leases.grant, barrier))
     if not fence:
         from google.cloud.firestore_v1.transaction import Transaction
 

@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
-from shared import demo, importer
+from shared import store
 from shared.store import COUNTIES, LOCATIONS, PROVIDERS, REASONS
+from tools import demo, importer
 
 pytestmark = pytest.mark.integration
 
@@ -25,10 +26,10 @@ SNAPSHOT_ROWS = 7772
 
 
 def cli(project_id: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """`python -m shared.cli ARGS` with this test's emulators and project."""
+    """`python -m tools.cli ARGS` with this test's emulators and project."""
     env = {**os.environ, "GOOGLE_CLOUD_PROJECT": project_id}
     return subprocess.run(
-        [sys.executable, "-m", "shared.cli", *args],
+        [sys.executable, "-m", "tools.cli", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -191,6 +192,9 @@ def test_seed_demo_writes_data_and_accounts_that_can_sign_in(db: Any, project_id
         result = cli(project_id, "seed-demo", "--locations", "250")
         assert result.returncode == 0, result.stderr[-2000:]
         assert count(db, LOCATIONS) == 250
+        # The same queue as `make run`: every demo place queued once, however often seeded.
+        assert count(db, store.OPEN_ENTRIES) == 250
+    assert "already queued" in result.stdout
     assert count(db, REASONS) == len(demo.REASON_NAMES)
     assert count(db, COUNTIES) == 8
     assert demo.DEMO_STAFF.email in result.stdout

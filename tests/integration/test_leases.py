@@ -43,7 +43,12 @@ def test_task_expires_the_lease_soon_after_it_ends(
     entry = doc(db, store.ENTRIES, lease["entry_id"])
     assert entry["holder"] is None
     assert entry["expiries"] == 1
-    assert doc(db, store.ATTEMPT_ENDS, attempt_id)["outcome"] == "expired"
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    changes = db.collection(store.ENTRY_CHANGES).where(
+        filter=FieldFilter("entry_id", "==", lease["entry_id"])
+    )
+    assert sorted(c.to_dict()["event"] for c in changes.stream()) == ["claim", "expire"]
     again = api.call("requestCall", second, params={"state": "all"})
     assert again.status == 200
     assert again.body["lease"]["claim_seq"] == 2
@@ -74,7 +79,7 @@ def test_duplicate_and_stale_tasks_change_nothing(
     before = doc(db, store.ENTRIES, lease["entry_id"])
     clock.at(5000)  # the new lease has ended too, but the task is for the old claim
     stale = inproc.call("expireClaim", json=expiry(lease))
-    assert (stale.status, stale.body["verdict"]) == (200, "stale")
+    assert (stale.status, stale.body["verdict"]) == (200, "ended")
     assert doc(db, store.ENTRIES, lease["entry_id"]) == before
     assert doc(db, store.ATTEMPTS, f"{lease['entry_id']}-2")["outcome"] is None
 
@@ -102,7 +107,7 @@ def test_task_after_completion_changes_nothing(
     assert inproc.call("submitReport", caller_token, json=report).status == 200
     clock.at(1300)
     reply = inproc.call("expireClaim", json=expiry(claimed["lease"]))
-    assert (reply.status, reply.body["verdict"]) == (200, "closed")
+    assert (reply.status, reply.body["verdict"]) == (200, "ended")
     assert doc(db, store.ATTEMPTS, f"{claimed['lease']['entry_id']}-1")["outcome"] == "completed"
 
 
@@ -174,7 +179,7 @@ def test_extend_pushes_the_lease_and_old_task_becomes_a_no_op(
     assert parse_iso(extended.body["claimed_until"]) == T0 + timedelta(seconds=1800)
     clock.at(1200)
     old = inproc.call("expireClaim", json=expiry(lease))
-    assert (old.status, old.body["verdict"]) == (200, "superseded")
+    assert (old.status, old.body["verdict"]) == (200, "extended")
     entry = doc(db, store.ENTRIES, lease["entry_id"])
     assert entry["claimed_until"] == T0 + timedelta(seconds=1800)
     assert entry["available_at"] == T0 + timedelta(seconds=1800)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from shared import store
+from shared.clock import iso
 from tests.conftest import Users
 from tests.harness import ControlledClock, HttpApi, InProcessApi, first_call_waits
 from tests.integration.factories import add_locations, count, counts
@@ -105,19 +106,17 @@ def test_skip_comes_back_only_after_do_not_call_until(
     assert back.body["queue_entry"]["reason"] == "Previously skipped"
 
 
-@pytest.mark.parametrize(
-    ("availability", "until"),
-    [
-        (["skip_call_back_later"], "2001-01-01T00:00:00Z"),  # in the past: ignored
-        (["appointments_available"], "2099-01-01T00:00:00Z"),  # without the skip tag: ignored
-    ],
-)
-def test_do_not_call_until_is_ignored_in_the_past_or_without_skip(
-    api: HttpApi, db: Any, staff_token: str, caller_token: str, availability: list[str], until: str
+def test_do_not_call_until_is_ignored_without_the_skip_tag(
+    api: HttpApi, db: Any, staff_token: str, caller_token: str
 ) -> None:
     enqueue(api, staff_token, add_locations(db, 1))
     location = claim(api, caller_token)
-    body = {"Location": location["id"], "Availability": availability, "Do not call until": until}
+    until = iso(datetime.now(UTC) + timedelta(days=2))
+    body = {
+        "Location": location["id"],
+        "Availability": ["appointments_available"],
+        "Do not call until": until,
+    }
     assert api.call("submitReport", caller_token, json=body).status == 200
     assert count(db, store.OPEN_ENTRIES) == 0
     assert all(not e["open"] for e in entry_docs(db))
@@ -240,6 +239,7 @@ def test_caller_stats_counts_total_and_today(
     assert other.body == {"total": 0, "today": 0}
 
 
+@pytest.mark.parametrize("fence", [True, False], ids=["with-fence", "fence-removed"])
 @pytest.mark.parametrize("skip", [False, True], ids=["complete", "skip"])
 def test_concurrent_reports_close_the_entry_once(
     inproc: InProcessApi,
@@ -248,24 +248,30 @@ def test_concurrent_reports_close_the_entry_once(
     users: Users,
     monkeypatch: pytest.MonkeyPatch,
     skip: bool,
+    fence: bool,
 ) -> None:
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    from shared import reports
+    from shared import entries
 
     (location_id,) = add_locations(db, 1)
     enqueue(inproc, staff_token, [location_id])
     # Both reports read the open entry before either writes: the interleaving a backend
-    # without transaction isolation allows; the closure fence must let only one close it.
+    # without transaction isolation allows; the entry's version fence must let only one
+    # close it.
     barrier = threading.Barrier(2, timeout=20)
-    monkeypatch.setattr(reports, "_close", first_call_waits(reports._close, barrier))
+    monkeypatch.setattr(entries, "close", first_call_waits(entries.close, barrier))
+    if not fence:
+        from google.cloud.firestore_v1.transaction import Transaction
+
+        monkeypatch.setattr(Transaction, "create", lambda self, ref, data: self.set(ref, data))
     body: dict[str, Any] = {"Location": location_id, "Availability": ["walk_ins_only"]}
     if skip:
         body = {
             **body,
             "Availability": ["skip_call_back_later"],
-            "Do not call until": "2099-01-01T00:00:00Z",
+            "Do not call until": iso(datetime.now(UTC) + timedelta(days=2)),
         }
     tokens = users.callers(2)
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -273,6 +279,13 @@ def test_concurrent_reports_close_the_entry_once(
     assert [r.status for r in replies] == [200, 200], [r.body for r in replies]
     open_entries = [e for e in entry_docs(db) if e["open"]]
     assert count(db, store.REPORTS) == 2
+    outcomes = sorted(
+        str(s.to_dict().get("outcome")) for s in db.collection(store.REPORTS).stream()
+    )
+    if not fence:
+        # Both reports act on the entry they read: both close it.
+        assert outcomes == (["skipped", "skipped"] if skip else ["completed", "completed"])
+        return
     if skip:
         # In sequence: the first skips the entry, the second skips the new one.
         assert len(open_entries) == 1
@@ -281,7 +294,4 @@ def test_concurrent_reports_close_the_entry_once(
         assert count(db, store.ENTRIES) == 3
     else:
         assert open_entries == []
-        outcomes = sorted(
-            str(s.to_dict().get("outcome")) for s in db.collection(store.REPORTS).stream()
-        )
         assert outcomes == ["None", "completed"]

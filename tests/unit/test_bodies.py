@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
-from shared import web
+from shared import callbacks, web
+from shared.callbacks import CallBackPolicy
 from shared.enqueue import BulkEnqueueBody
 from shared.errors import BadRequest
-from shared.reports import ReportBody, reschedule_at
+from shared.reports import ReportBody
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -60,18 +61,53 @@ def test_report_body_errors_name_the_field(data: dict[str, Any], named: str) -> 
     assert named in caught.value.description
 
 
+CALL_BACKS = CallBackPolicy(default_delay=timedelta(hours=2), horizon=timedelta(days=30))
+
+
 @pytest.mark.parametrize(
     ("slugs", "until", "expected"),
     [
         ({"skip_call_back_later"}, NOW + timedelta(hours=1), NOW + timedelta(hours=1)),
-        ({"skip_call_back_later"}, NOW, None),
-        ({"skip_call_back_later"}, NOW - timedelta(hours=1), None),
-        ({"skip_call_back_later"}, None, None),
+        ({"skip_call_back_later"}, NOW, NOW),
+        # "Closed until Monday" pressed on a Monday afternoon: already past, so at once.
+        ({"skip_call_back_later"}, NOW - timedelta(hours=6), NOW),
+        ({"skip_call_back_later"}, None, NOW + timedelta(hours=2)),
         ({"walk_ins_only"}, NOW + timedelta(hours=1), None),
+        ({"walk_ins_only"}, None, None),
     ],
 )
-def test_reschedule_at(slugs: set[str], until: datetime | None, expected: datetime | None) -> None:
-    assert reschedule_at(slugs, until, NOW) == expected
+def test_comeback_at(slugs: set[str], until: datetime | None, expected: datetime | None) -> None:
+    assert callbacks.comeback_at(slugs, until, NOW, CALL_BACKS) == expected
+
+
+@pytest.mark.parametrize(
+    ("until", "refused"),
+    [
+        (None, False),
+        (NOW - timedelta(days=400), False),
+        (NOW + timedelta(days=30), False),
+        (NOW + timedelta(days=30, seconds=1), True),
+        (datetime(9999, 12, 31, tzinfo=UTC), True),
+    ],
+)
+def test_call_back_horizon(until: datetime | None, refused: bool) -> None:
+    problem = callbacks.horizon_problem(until, NOW, CALL_BACKS)
+    assert (problem is not None) is refused
+    if problem:
+        assert problem.startswith("Do not call until:")
+        assert "30 days" in problem
+
+
+def test_call_back_time_that_overflows_is_a_field_error() -> None:
+    with pytest.raises(BadRequest, match="Do not call until"):
+        web.parse(
+            ReportBody,
+            {
+                "Location": "r",
+                "Availability": [],
+                "Do not call until": "9999-12-31T23:00:00-05:00",
+            },
+        )
 
 
 @pytest.mark.parametrize(

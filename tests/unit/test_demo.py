@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from shared import demo, importer
+from tools import demo, importer
 
 SNAPSHOT = (
     Path(__file__).parents[2] / ".." / "shared" / "data" / "vaccinateca-locations-2021-03-01.json"

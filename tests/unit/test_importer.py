@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from shared import importer
-from shared.importer import Links, Record, RowPosition
 from shared.models import County, Provider
+from tools import importer
+from tools.importer import Links, Record, RowPosition
 
 GOOD: dict[str, Any] = {
     "id": "locGood0000000001",

@@ -217,7 +217,7 @@ def test_without_its_index_the_draw_is_reported_with_the_index_to_add() -> None:
     document["indexes"] = [
         i for i in document["indexes"] if "state" in [f["fieldPath"] for f in i["fields"]]
     ]
-    rec = record(DRAW, order="rand", collection="entries", origin="shared/claims.py:120")
+    rec = record(DRAW, order="rand", collection="entries", origin="shared/calls.py:120")
     findings = check([rec], Indexes.parse(document))
     text = report(findings)
     assert text.splitlines()[:2] == [
@@ -225,7 +225,7 @@ def test_without_its_index_the_draw_is_reported_with_the_index_to_add() -> None:
         "query: entries where open ==, needs_attention ==, priority_group ==, available_at <=,"
         " rand >= order by rand asc, available_at asc",
     ]
-    assert "issued at: shared/claims.py:120" in text
+    assert "issued at: shared/calls.py:120" in text
     added = json.loads(text.splitlines()[-1])
     assert [f["fieldPath"] for f in added["fields"]] == [
         "needs_attention",

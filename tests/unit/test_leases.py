@@ -44,22 +44,26 @@ def test_is_available(fields: dict[str, Any], available: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    ("fields", "held"),
+    ("fields", "status"),
     [
-        ({"holder": "u1", "claimed_until": NOW + timedelta(seconds=1)}, True),
-        ({"holder": "u1", "claimed_until": NOW}, False),
-        ({"holder": "u2", "claimed_until": NOW + timedelta(minutes=5)}, False),
-        ({"holder": "u1", "claimed_until": NOW + timedelta(minutes=5), "open": False}, False),
-        ({}, False),
+        ({}, "available"),
+        ({"available_at": NOW + timedelta(hours=1)}, "scheduled"),
+        ({"claimed_until": NOW + timedelta(minutes=5), "holder": "u1"}, "claimed"),
+        ({"claimed_until": NOW, "holder": "u1"}, "available"),
+        ({"needs_attention": True, "claimed_until": NOW + timedelta(minutes=5)}, "needs_attention"),
+        ({"open": False, "needs_attention": True}, "closed"),
     ],
 )
-def test_holds(fields: dict[str, Any], held: bool) -> None:
-    assert leases.holds(entry(**fields), "u1", NOW) is held
+def test_status_of(fields: dict[str, Any], status: str) -> None:
+    assert leases.status_of(entry(**fields), NOW) == status
+
+
+POLICY = leases.LeasePolicy(lease_seconds=1200, extend_step_seconds=600, max_seconds=3600)
 
 
 def test_claim_advances_the_sequence_and_sets_the_lease() -> None:
-    attempt, update = leases.claim(entry(claim_seq=4), "u1", NOW, 1200, 0.25, 3600)
-    assert attempt.claim_seq == 5
+    attempt, update = leases.grant(entry(claim_seq=4), "u1", NOW, POLICY, 0.25, caller_claim=7)
+    assert (attempt.claim_seq, attempt.caller_claim) == (5, 7)
     assert leases.attempt_id("E1", attempt.claim_seq) == "E1-5"
     assert attempt.claimed_until == NOW + timedelta(minutes=20)
     assert update == {
@@ -74,7 +78,8 @@ def test_claim_advances_the_sequence_and_sets_the_lease() -> None:
 
 
 def test_claimed_entry_is_not_available_until_the_lease_ends() -> None:
-    _, update = leases.claim(entry(), "u1", NOW, 60, 0.1, 3600)
+    short = leases.LeasePolicy(lease_seconds=60)
+    _, update = leases.grant(entry(), "u1", NOW, short, 0.1, caller_claim=1)
     claimed = entry().model_copy(update=update)
     assert not leases.is_available(claimed, NOW + timedelta(seconds=59))
     assert leases.is_available(claimed, NOW + timedelta(seconds=60))
@@ -96,34 +101,25 @@ HELD = {"claim_seq": 1, "holder": "u1", "claimed_until": NOW + timedelta(minutes
 
 
 @pytest.mark.parametrize(
-    ("entry_fields", "attempt_fields", "seq", "until", "at", "verdict"),
+    ("attempt_fields", "until", "at", "verdict"),
     [
-        (HELD, {}, 1, NOW + timedelta(minutes=20), NOW + timedelta(minutes=20), "expire"),
-        (HELD, {}, 1, None, NOW + timedelta(minutes=21), "expire"),
-        (HELD, {}, 1, NOW + timedelta(minutes=20), NOW + timedelta(minutes=19), "not_ended"),
-        (HELD, {}, 1, NOW + timedelta(minutes=10), NOW + timedelta(minutes=30), "superseded"),
-        (HELD | {"claim_seq": 2}, {}, 1, None, NOW + timedelta(hours=1), "stale"),
-        (HELD | {"open": False}, {}, 1, None, NOW + timedelta(hours=1), "closed"),
-        (HELD, {"outcome": "released"}, 1, None, NOW + timedelta(hours=1), "ended"),
+        ({}, NOW + timedelta(minutes=20), NOW + timedelta(minutes=20), "expire"),
+        ({}, None, NOW + timedelta(minutes=21), "expire"),
+        ({}, NOW + timedelta(minutes=20), NOW + timedelta(minutes=19), "not_ended"),
+        ({}, NOW + timedelta(minutes=10), NOW + timedelta(minutes=30), "extended"),
+        ({"outcome": "released"}, None, NOW + timedelta(hours=1), "ended"),
+        ({"outcome": "expired"}, None, NOW + timedelta(hours=1), "ended"),
+        ({"outcome": "superseded"}, None, NOW + timedelta(hours=1), "ended"),
     ],
 )
 def test_expiry_verdict(
-    entry_fields: dict[str, Any],
-    attempt_fields: dict[str, Any],
-    seq: int,
-    until: datetime | None,
-    at: datetime,
-    verdict: str,
+    attempt_fields: dict[str, Any], until: datetime | None, at: datetime, verdict: str
 ) -> None:
-    assert (
-        leases.expiry_verdict(entry(**entry_fields), attempt(**attempt_fields), seq, until, at)
-        == verdict
-    )
+    assert leases.expiry_verdict(attempt(**attempt_fields), until, at) == verdict
 
 
-def test_expiry_verdict_for_missing_documents() -> None:
-    assert leases.expiry_verdict(None, None, 1, None, NOW) == "missing"
-    assert leases.expiry_verdict(entry(**HELD), None, 1, None, NOW) == "missing"
+def test_expiry_verdict_for_a_missing_attempt() -> None:
+    assert leases.expiry_verdict(None, None, NOW) == "missing"
 
 
 @pytest.mark.parametrize(
@@ -135,6 +131,8 @@ def test_expiry_verdict_for_missing_documents() -> None:
         ("u1", NOW + timedelta(minutes=20) - timedelta(seconds=2), {}, "lease_ended"),
         ("u1", NOW + timedelta(minutes=20) - timedelta(seconds=3), {}, None),
         ("u1", NOW, {"outcome": "expired"}, "lease_ended"),
+        ("u1", NOW, {"outcome": "superseded"}, "superseded"),
+        ("u2", NOW, {"outcome": "superseded"}, "not_holder"),
     ],
 )
 def test_change_refusal(
@@ -146,13 +144,34 @@ def test_change_refusal(
 
 def test_extension_is_capped_by_the_maximum_length() -> None:
     first = attempt()
-    assert leases.extended_until(first, NOW, 600, 3600) == NOW + timedelta(minutes=30)
+    assert leases.extended_until(first, NOW, POLICY) == NOW + timedelta(minutes=30)
     nearly = attempt(claimed_until=NOW + timedelta(minutes=55))
-    assert leases.extended_until(nearly, NOW, 600, 3600) == NOW + timedelta(hours=1)
+    assert leases.extended_until(nearly, NOW, POLICY) == NOW + timedelta(hours=1)
     full = attempt(claimed_until=NOW + timedelta(hours=1))
-    assert leases.extended_until(full, NOW, 600, 3600) is None
+    assert leases.extended_until(full, NOW, POLICY) is None
 
 
-@pytest.mark.parametrize(("count", "flag"), [(1, False), (2, False), (3, True), (4, True)])
-def test_needs_attention_after(count: int, flag: bool) -> None:
-    assert leases.needs_attention_after(count, 3) is flag
+@pytest.mark.parametrize(
+    ("expiries", "after"), [(0, (1, False)), (1, (2, False)), (2, (3, True)), (5, (6, True))]
+)
+def test_after_expiry(expiries: int, after: tuple[int, bool]) -> None:
+    assert (
+        leases.after_expiry(entry(expiries=expiries), leases.LeasePolicy(max_expiries=3)) == after
+    )
+
+
+@pytest.mark.parametrize(
+    ("closer", "closer_outcome", "at", "ending"),
+    [
+        ("u1", "completed", NOW, "completed"),
+        ("u1", "skipped", NOW, "skipped"),
+        ("u1", "completed", NOW + timedelta(hours=2), "completed"),  # late, but theirs
+        ("u2", "completed", NOW, "superseded"),
+        ("u2", "skipped", NOW, "superseded"),
+        ("u2", "completed", NOW + timedelta(minutes=20), "expired"),
+        ("staff", "removed", NOW, "removed"),
+        ("staff", "removed", NOW + timedelta(hours=2), "expired"),
+    ],
+)
+def test_closing_outcome(closer: str, closer_outcome: Any, at: datetime, ending: str) -> None:
+    assert leases.closing_outcome(attempt(), closer, closer_outcome, at) == ending

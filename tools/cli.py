@@ -1,4 +1,4 @@
-"""Admin commands: `python -m shared.cli {import-locations,grant-role,revoke-role,seed-demo}`."""
+"""Admin commands: `python -m tools.cli {import-locations,grant-role,revoke-role,seed-demo}`."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from shared.auth import ROLES
-from shared.demo import DEFAULT_LOCATIONS
+from tools.demo import DEFAULT_LOCATIONS
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client
 
-    from shared.importer import ImportPlan, ImportSummary
+    from tools.importer import ImportPlan, ImportSummary
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 # How many unmatched county/affiliation names the summary lists before "and N more".
@@ -58,7 +58,7 @@ def _first_line(exc: BaseException) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m shared.cli",
+        prog="python -m tools.cli",
         description="Call queue admin commands. The project and emulators come from the "
         "environment: GOOGLE_CLOUD_PROJECT, FIRESTORE_EMULATOR_HOST, FIREBASE_AUTH_EMULATOR_HOST.",
     )
@@ -113,8 +113,9 @@ def _positive(value: str) -> int:
 
 
 def _import_locations(args: argparse.Namespace) -> int:
-    from shared import importer, store
+    from shared import store
     from shared.config import get_settings
+    from tools import importer
 
     for path in (args.file, args.counties, args.providers):
         if path is not None and not path.is_file():
@@ -142,7 +143,7 @@ def _import_locations(args: argparse.Namespace) -> int:
 def _write_with_progress(db: Client, plan: ImportPlan) -> ImportSummary:
     from tqdm import tqdm
 
-    from shared import importer
+    from tools import importer
 
     with tqdm(total=plan.total_writes, unit="doc", desc="writing", file=sys.stderr) as bar:
         try:
@@ -200,8 +201,9 @@ def _set_role(args: argparse.Namespace) -> int:
 
 
 def _seed_demo(args: argparse.Namespace) -> int:
-    from shared import demo, store
+    from shared import store
     from shared.config import get_settings
+    from tools import demo
 
     try:
         demo.require_emulators()
@@ -209,10 +211,7 @@ def _seed_demo(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     project_id = get_settings().project_id
     summary = demo.seed_demo(store.client(project_id), project_id, locations=args.locations)
-    print(
-        f"project {project_id}: wrote {summary.locations} demo locations, "
-        f"{summary.counties} counties, {summary.providers} providers, {summary.reasons} reasons"
-    )
+    print(f"project {project_id}:", *summary.lines(), sep="\n")
     for account in demo.DEMO_ACCOUNTS:
         print(
             f"account {account.email} / {account.password} "

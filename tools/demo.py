@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 from shared.auth import Role, firebase_app
-from shared.importer import write_documents
 from shared.models import County, Location, Provider, Reason
 from shared.reasons import slug
 from shared.store import COUNTIES, LOCATIONS, PROVIDERS, REASONS
+from tools.importer import write_documents
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client
@@ -358,6 +358,14 @@ def generate(
 # --------------------------------------------------------------------------- writing
 
 
+# Enough queued places, in several priority groups, to try the caller app at once.
+QUEUE_PLAN: tuple[tuple[str, int, dict[str, str]], ...] = (
+    ("Eva tip", 1, {"location_type": "Super Site"}),
+    ("Stale report", 2, {"location_type": "Hospital / Clinic"}),
+    ("New location", 99, {}),
+)
+
+
 @dataclass
 class SeedSummary:
     """What `seed_demo` wrote."""
@@ -367,6 +375,18 @@ class SeedSummary:
     locations: int
     reasons: int
     accounts: dict[str, str]  # e-mail -> uid
+    # (reason, priority group, added, already queued) per step of QUEUE_PLAN.
+    queued: list[tuple[str, int, int, int]] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        return [
+            f"demo data: {self.locations} locations, {self.counties} counties, "
+            f"{self.providers} providers, {self.reasons} reasons",
+            *(
+                f"queue: {reason!r} (group {group}): added {added}, already queued {already}"
+                for reason, group, added, already in self.queued
+            ),
+        ]
 
 
 def require_emulators() -> None:
@@ -416,13 +436,48 @@ def seed_demo(
     locations: int = DEFAULT_LOCATIONS,
     now: datetime | None = None,
 ) -> SeedSummary:
-    """Write demo counties, providers, locations, reasons and accounts (emulators only)."""
+    """Write demo counties, providers, locations, reasons and accounts, and queue places.
+
+    The one seeding path: `make run` and `python -m tools.cli seed-demo` both call it.
+    Emulators only; seeding twice changes nothing.
+    """
+    from shared.auth import User
+    from shared.enqueue import BulkEnqueueBody, LocationFilter, bulk_enqueue
+
     require_emulators()
-    data = generate(locations, now=now or datetime.now(UTC).replace(second=0, microsecond=0))
-    return SeedSummary(
+    moment = now or datetime.now(UTC).replace(second=0, microsecond=0)
+    data = generate(locations, now=moment)
+    summary = SeedSummary(
         counties=write_documents(db, COUNTIES, data.counties),
         providers=write_documents(db, PROVIDERS, data.providers),
         locations=write_documents(db, LOCATIONS, data.locations),
         reasons=write_documents(db, REASONS, data.reasons),
         accounts={a.email: ensure_account(a, project_id) for a in DEMO_ACCOUNTS},
     )
+    staff = User(
+        uid=summary.accounts[DEMO_STAFF.email],
+        email=DEMO_STAFF.email,
+        roles=frozenset(DEMO_STAFF.roles),
+    )
+    for reason, group, selection in QUEUE_PLAN:
+        body = BulkEnqueueBody(
+            reason=reason, priority_group=group, filter=LocationFilter(**selection)
+        )
+        result = bulk_enqueue(db, staff, body, moment, limit=10_000)
+        summary.queued.append((reason, group, result.added, result.already_queued))
+    return summary
+
+
+def clear(db: Client) -> None:
+    """Delete every document of the project's collections (emulators: tests and benchmarks)."""
+    from shared.store import ALL_COLLECTIONS
+
+    for name in ALL_COLLECTIONS:
+        while True:
+            refs = [s.reference for s in db.collection(name).select([]).limit(500).stream()]
+            if not refs:
+                break
+            batch = db.batch()
+            for ref in refs:
+                batch.delete(ref)
+            batch.commit()
