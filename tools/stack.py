@@ -266,6 +266,9 @@ def main() -> None:
         os.environ.update(LOCAL_FUNCTION_SETTINGS)
         _exec(functions_command(stack), stack)
     elif service == "ready":
+        from tools import query_log
+
+        query_log.install_from_env()
         ready(stack)
     else:
         raise SystemExit("usage: python -m tools.stack firestore|auth|tasks|functions|ready")
