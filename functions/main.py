@@ -198,15 +198,91 @@ def listEntries(request: flask.Request) -> dict[str, Any]:
     return entry_admin.list_entries(store.client(s.project_id), query, clock.now())
 
 
+@functions_framework.http
+@endpoint(("GET",))
+def listLocations(request: flask.Request) -> dict[str, Any]:
+    """Staff: locations matching the console's filters, a page at a time, with the total."""
+    from shared import locations, store, web
+
+    _user(request, "staff")
+    s = _settings()
+    query = web.parse(locations.LocationQuery, request.args.to_dict())
+    return locations.list_locations(store.client(s.project_id), query)
+
+
+@functions_framework.http
+@endpoint(("GET",))
+def locationFacets(request: flask.Request) -> dict[str, Any]:
+    """Staff: the values the console's filters offer (states, counties, types, reasons...)."""
+    from shared import locations, store
+
+    _user(request, "staff")
+    s = _settings()
+    return locations.facets(store.client(s.project_id), s.project_id)
+
+
+@functions_framework.http
+@endpoint(("GET",))
+def entryDetails(request: flask.Request) -> dict[str, Any]:
+    """Staff: one queue entry with its attempt history and its reports."""
+    from shared import clock, entry_admin, store, web
+
+    _user(request, "staff")
+    s = _settings()
+    query = web.parse(entry_admin.EntryDetailsQuery, request.args.to_dict())
+    return entry_admin.entry_details(store.client(s.project_id), query, clock.now())
+
+
+@functions_framework.http
+@endpoint(("GET",))
+def listBulkAdds(request: flask.Request) -> dict[str, Any]:
+    """Staff: recent bulk adds (who, when, reason, how many), newest first."""
+    from shared import bulk_adds, store, web
+
+    _user(request, "staff")
+    s = _settings()
+    query = web.parse(bulk_adds.ListBulkAddsQuery, request.args.to_dict())
+    return bulk_adds.list_bulk_adds(store.client(s.project_id), query)
+
+
+@functions_framework.http
+@endpoint(("POST",))
+def undoBulkAdd(request: flask.Request) -> dict[str, Any]:
+    """Staff: remove the entries a bulk add opened that nobody has claimed yet."""
+    from shared import bulk_adds, clock, store, web
+
+    user = _user(request, "staff")
+    s = _settings()
+    body = web.parse(bulk_adds.UndoBody, web.read_json(request, s.max_body_bytes))
+    return bulk_adds.undo(store.client(s.project_id), user, body, clock.now())
+
+
+@functions_framework.http
+@endpoint(("GET",))
+def queueOverview(request: flask.Request) -> dict[str, Any]:
+    """Staff: open entries by status and priority group, claims and reports per hour."""
+    from shared import clock, overview, store
+
+    _user(request, "staff")
+    s = _settings()
+    return overview.queue_overview(store.client(s.project_id), clock.now())
+
+
 __all__ = [
     "bulkEnqueue",
     "callerStats",
     "checkAuth",
+    "entryDetails",
     "expireClaim",
     "extendCall",
+    "listBulkAdds",
     "listEntries",
+    "listLocations",
+    "locationFacets",
+    "queueOverview",
     "releaseCall",
     "requestCall",
     "submitReport",
+    "undoBulkAdd",
     "updateEntries",
 ]

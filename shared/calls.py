@@ -118,7 +118,7 @@ def request_call(
                     )
                 attempts += 1
                 try:
-                    taken = take(db, entry_id, user.uid, now, policy)
+                    taken = take(db, entry_id, user, now, policy)
                 except Contention:
                     continue
                 if taken.new and on_claim is not None:
@@ -162,21 +162,21 @@ def draw_window(db: Client, group: int, state: str | None, now: datetime, size: 
     return [e for e in entries if e is not None]
 
 
-def take(db: Client, entry_id: str, uid: str, now: datetime, policy: LeasePolicy) -> Taken:
-    """The claim transaction: claim one entry for `uid`, or answer the lease they hold.
+def take(db: Client, entry_id: str, user: User, now: datetime, policy: LeasePolicy) -> Taken:
+    """The claim transaction: claim one entry for `user`, or answer the lease they hold.
 
     Raises Contention if the entry is gone, held or flagged, or another claimer won it.
     """
 
     def run(tx: Transaction) -> Taken | None:
-        caller, n = entries.read_caller(db, tx, uid)
+        caller, n = entries.read_caller(db, tx, user.uid)
         held = entries.held_lease(db, tx, caller, now)
         if held is not None:
             return Taken(held[0], new=False)
         entry, attempt = entries.read(db, tx, entry_id)
         if entry is None or not leases.is_available(entry, now):
             return None
-        claimed = entries.claim(db, tx, entry, attempt, caller, n, now, policy)
+        claimed = entries.claim(db, tx, entry, attempt, caller, n, now, policy, user.email)
         return Taken(claimed, new=True) if claimed is not None else None
 
     try:

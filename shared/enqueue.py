@@ -9,49 +9,42 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from shared import entries, reasons, store
+from shared import bulk_adds, entries, locations, reasons, store
 from shared.auth import User
 from shared.errors import Conflict, TooLarge
+from shared.locations import LocationFilter
 from shared.models import DEFAULT_PRIORITY_GROUP, PRIORITY_GROUPS
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client
 
-# Two writes per location (guard + entry) keep a batch within Firestore's 500-write commit.
-LOCATIONS_PER_BATCH = store.MAX_BATCH_WRITES // 2
+# Three writes per location (guard, entry, the location's `queued` mark) fit Firestore's
+# 500-write commit.
+LOCATIONS_PER_BATCH = store.MAX_BATCH_WRITES // 3
 READ_CHUNK = 300
 MAX_RETRIES = 3
-
-
-class LocationFilter(BaseModel):
-    """ "Select all N that match": every key optional, all given keys must match."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    state: str | None = None
-    county: str | None = None
-    location_type: str | None = None
-    affiliation: str | None = None
-    not_queued: bool = False
-
-    @field_validator("state")
-    @classmethod
-    def _state(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        code = value.strip().upper()
-        if len(code) != 2 or not code.isalpha():
-            raise ValueError("must be a two-letter state code")
-        return code
+MAX_CHUNK = 500
 
 
 class BulkEnqueueBody(BaseModel):
+    """Locations by id, or every location matching a filter (optionally one chunk of it)."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     reason: str = Field(min_length=1, max_length=reasons.MAX_REASON_LENGTH)
     priority_group: int = DEFAULT_PRIORITY_GROUP
     location_ids: list[store.DocumentId] | None = None
     filter: LocationFilter | None = None
+    limit: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_CHUNK,
+        description="With filter: queue only the next `limit` matches after `cursor`.",
+    )
+    cursor: store.DocumentId | None = Field(None, description="next_cursor of the previous call.")
+    bulk_id: store.DocumentId | None = Field(
+        None, description="bulk_id of the first call of the same action (for one undo)."
+    )
     dry_run: bool = False
 
     @field_validator("priority_group")
@@ -65,6 +58,8 @@ class BulkEnqueueBody(BaseModel):
     def _one_selection(self) -> BulkEnqueueBody:
         if (self.location_ids is None) == (self.filter is None):
             raise ValueError("send either location_ids or filter (exactly one of them)")
+        if self.filter is None and (self.limit is not None or self.cursor is not None):
+            raise ValueError("limit and cursor go with filter")
         return self
 
 
@@ -79,6 +74,8 @@ class EnqueueResult:
     needs_attention: int = 0
     not_found: list[str] = field(default_factory=list)
     dry_run: bool = False
+    bulk_id: str | None = None
+    next_cursor: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -90,6 +87,8 @@ class EnqueueResult:
             "reason": self.reason,
             "priority_group": self.priority_group,
             "dry_run": self.dry_run,
+            "bulk_id": self.bulk_id,
+            "next_cursor": self.next_cursor,
         }
 
 
@@ -113,14 +112,9 @@ def bulk_enqueue(
         states, result.not_found = _by_ids(db, _unique(body.location_ids))
     else:
         assert body.filter is not None
-        states = _by_filter(db, body.filter)
-    if len(states) > limit:
-        raise TooLarge(
-            f"The filter matches {len(states)} locations; at most {limit} per call. "
-            "Narrow the filter (for example by county)."
-        )
+        states, result.next_cursor = _by_filter(db, body.filter, body.cursor, body.limit, limit)
     queued = _queued(db, states)
-    if body.filter is not None and body.filter.not_queued:
+    if body.filter is not None and body.filter.wants_queued is False:
         states = {k: v for k, v in states.items() if k not in queued}
         queued = set()
     result.matched = len(states)
@@ -131,12 +125,15 @@ def bulk_enqueue(
     if body.dry_run:
         result.added = len(todo)
         return result
-    if todo:
-        result.reason = reasons.ensure(db, body.reason, user.uid, now)
+    result.reason = reasons.ensure(db, body.reason, user.uid, now)
+    result.bulk_id = bulk_adds.record(
+        db, user, body.bulk_id, result.reason, body.priority_group, now
+    )
     for chunk in _chunks(todo, LOCATIONS_PER_BATCH):
         added, raced = _write_chunk(db, chunk, states, result, user.uid, now)
         result.added += added
         result.already_queued += raced
+    bulk_adds.count_added(db, result.bulk_id, result.added)
     return result
 
 
@@ -160,17 +157,24 @@ def _by_ids(db: Client, ids: list[str]) -> tuple[dict[str, str], list[str]]:
     return states, [i for i in ids if i not in states]
 
 
-def _by_filter(db: Client, flt: LocationFilter) -> dict[str, str]:
-    from google.cloud.firestore_v1.base_query import FieldFilter
+def _by_filter(
+    db: Client, flt: LocationFilter, cursor: str | None, chunk: int | None, cap: int
+) -> tuple[dict[str, str], str | None]:
+    """State of each matching location (one chunk after `cursor`, or all), and the next cursor.
 
-    query: Any = db.collection(store.LOCATIONS)
-    for name in ("state", "county", "location_type", "affiliation"):
-        value = getattr(flt, name)
-        if value is not None:
-            query = query.where(filter=FieldFilter(name, "==", value))
-    return {
-        s.id: str((s.to_dict() or {}).get("state") or "") for s in query.select(["state"]).stream()
-    }
+    A whole filter is counted before it is read, so one over the cap reads nothing.
+    """
+    if chunk is not None:
+        found, next_cursor = locations.pages(db, flt, cursor, chunk)
+        return {s.id: str((s.to_dict() or {}).get("state") or "") for s in found}, next_cursor
+    total = locations.count(db, flt)
+    if total > cap:
+        raise TooLarge(
+            f"The filter matches {total} locations; at most {cap} per call. "
+            "Narrow the filter (for example by county), or send it in chunks with limit."
+        )
+    query = locations.base_query(db, flt).select(["state"])
+    return {s.id: str((s.to_dict() or {}).get("state") or "") for s in query.stream()}, None
 
 
 def _queued(db: Client, location_ids: Iterable[str]) -> set[str]:
@@ -242,6 +246,7 @@ def _write_chunk(
                 uid,
                 now,
                 base + offset * 1e-6,
+                bulk_id=result.bulk_id,
             )
             attempt[location_id] = entry.id
             entries.open_new(batch, db, entry)

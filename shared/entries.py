@@ -154,6 +154,7 @@ def new_entry(
     position: float,
     vest_at: datetime | None = None,
     previous_entry_id: str | None = None,
+    bulk_id: str | None = None,
 ) -> Entry:
     """A new stay of a location in the queue, available from `vest_at` (default: now)."""
     start = vest_at or now
@@ -170,11 +171,15 @@ def new_entry(
         added_by=uid,
         added_at=now,
         previous_entry_id=previous_entry_id,
+        bulk_id=bulk_id,
     )
 
 
 def open_new(writes: WriteBatch, db: Client, entry: Entry) -> None:
-    """Open an entry: its location's guard first (AlreadyExists if the location is queued)."""
+    """Open an entry: its location's guard first (AlreadyExists if the location is queued).
+
+    The location is marked `queued` for the console's filter (the guard stays the truth).
+    """
     guard = OpenEntry(
         id=entry.location_id,
         entry_id=entry.id,
@@ -182,7 +187,9 @@ def open_new(writes: WriteBatch, db: Client, entry: Entry) -> None:
         added_at=entry.added_at,
     )
     writes.create(db.collection(store.OPEN_ENTRIES).document(guard.id), guard.stored())
-    writes.create(db.collection(store.ENTRIES).document(entry.id), entry.stored())
+    # The id is stored too: the console pages on it (the emulator ignores query cursors).
+    writes.create(db.collection(store.ENTRIES).document(entry.id), entry.to_firestore())
+    writes.update(db.collection(store.LOCATIONS).document(entry.location_id), {"queued": True})
 
 
 def claim(
@@ -194,6 +201,7 @@ def claim(
     n: int,
     now: datetime,
     policy: leases.LeasePolicy,
+    email: str | None = None,
 ) -> Entry | None:
     """Claim an available entry as the caller's n-th claim; None if it got flagged instead.
 
@@ -221,7 +229,7 @@ def claim(
     if ended:
         assert attempt is not None
         _end(db, tx, attempt, "expired", now)
-    new, fields = leases.grant(entry, caller.id, now, policy, _rng.random(), n)
+    new, fields = leases.grant(entry, caller.id, now, policy, _rng.random(), n, email)
     tx.create(
         db.collection(store.ATTEMPTS).document(leases.attempt_id(entry.id, new.claim_seq)),
         new.to_firestore(),
@@ -312,6 +320,9 @@ def close(
     Its unended attempt ends too (see `leases.closing_outcome`). With `requeue`, the
     location's next stay opens in the same transaction and takes over the guard.
     """
+    location_ref = db.collection(store.LOCATIONS).document(entry.location_id)
+    # Read before the first write (a transaction's reads come first); the location may be gone.
+    location_exists = location_ref.get(field_paths=["state"], transaction=tx).exists
     version = _fence(db, tx, entry, outcome, by, now)
     if attempt is not None and attempt.outcome is None:
         ending = leases.closing_outcome(attempt, by, outcome, now)
@@ -320,6 +331,8 @@ def close(
     guard_ref = db.collection(store.OPEN_ENTRIES).document(entry.location_id)
     if requeue is None:
         tx.delete(guard_ref)
+        if location_exists:
+            tx.update(location_ref, {"queued": False})
     else:
         guard = OpenEntry(
             id=entry.location_id,
@@ -327,7 +340,7 @@ def close(
             location_id=entry.location_id,
             added_at=now,
         )
-        tx.create(db.collection(store.ENTRIES).document(requeue.id), requeue.stored())
+        tx.create(db.collection(store.ENTRIES).document(requeue.id), requeue.to_firestore())
         tx.set(guard_ref, guard.stored())
     fields: dict[str, Any] = {
         "open": False,
@@ -343,6 +356,37 @@ def close(
     if note is not None:
         fields["removal_note"] = note
     return _update(db, tx, entry, fields)
+
+
+def clear_claim(
+    db: Client, tx: Transaction, entry: Entry, attempt: Attempt, by: str, now: datetime
+) -> Entry:
+    """Staff take a running lease back: the entry is available to the next draw at once."""
+    version = _fence(db, tx, entry, "clear_claim", by, now)
+    _end(db, tx, attempt, "cleared", now)
+    fields = {
+        "holder": None,
+        "claimed_until": None,
+        "available_at": max(now, entry.vest_at),
+        "version": version,
+    }
+    return _update(db, tx, entry, fields)
+
+
+def set_group(
+    db: Client, tx: Transaction, entry: Entry, group: int, by: str, now: datetime
+) -> Entry:
+    """Move an open entry to another priority group."""
+    version = _fence(db, tx, entry, "set_group", by, now)
+    return _update(db, tx, entry, {"priority_group": group, "version": version})
+
+
+def reposition(
+    db: Client, tx: Transaction, entry: Entry, position: float, by: str, now: datetime
+) -> Entry:
+    """Give an open entry another place in its group's order."""
+    version = _fence(db, tx, entry, "reposition", by, now)
+    return _update(db, tx, entry, {"position": position, "version": version})
 
 
 def resume(db: Client, tx: Transaction, entry: Entry, by: str, now: datetime) -> Entry:

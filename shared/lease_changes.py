@@ -23,6 +23,10 @@ REFUSALS = {
         "Another caller reported on this place while you held it, so your call was ended; "
         "request a new call.",
     ),
+    "cleared": (
+        Conflict,
+        "Staff took this call back from you; request a new call.",
+    ),
     "lease_ended": (
         Conflict,
         "This call's lease has ended or is about to (claim {claim_seq} of entry {entry_id}); "

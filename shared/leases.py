@@ -55,13 +55,29 @@ def status_of(entry: Entry, now: datetime) -> str:
     return "available"
 
 
+def bumped_position(to: str | None, now: datetime) -> float:
+    """A position before every other in its group ("top") or after them ("bottom").
+
+    Positions are enqueue times, so `now` is after all of them and `-now` before all, and a
+    later bump to the top comes before an earlier one.
+    """
+    stamp = now.timestamp()
+    return -stamp if to == "top" else stamp
+
+
 def is_live(attempt: Attempt | None, now: datetime) -> bool:
     """Whether an attempt is unended and its lease still running."""
     return attempt is not None and attempt.outcome is None and attempt.claimed_until > now
 
 
 def grant(
-    entry: Entry, uid: str, now: datetime, policy: LeasePolicy, rand: float, caller_claim: int
+    entry: Entry,
+    uid: str,
+    now: datetime,
+    policy: LeasePolicy,
+    rand: float,
+    caller_claim: int,
+    email: str | None = None,
 ) -> tuple[Attempt, dict[str, Any]]:
     """The attempt to create and the entry fields to update when `uid` claims `entry`.
 
@@ -74,12 +90,14 @@ def grant(
         location_id=entry.location_id,
         claim_seq=seq,
         holder=uid,
+        holder_email=email,
         claimed_at=now,
         claimed_until=until,
         caller_claim=caller_claim,
     )
     update: dict[str, Any] = {
         "holder": uid,
+        "holder_email": email,
         "claimed_at": now,
         "claimed_until": until,
         "lease_limit": now + timedelta(seconds=max(policy.max_seconds, policy.lease_seconds)),
@@ -106,7 +124,7 @@ def live_attempt(entry: Entry, attempt: Attempt | None, claim_seq: int) -> bool:
     )
 
 
-Refusal = Literal["unknown_entry", "not_holder", "superseded", "lease_ended"]
+Refusal = Literal["unknown_entry", "not_holder", "superseded", "cleared", "lease_ended"]
 
 
 def change_refusal(
@@ -126,8 +144,8 @@ def change_refusal(
         return "unknown_entry"
     if attempt is None or attempt.holder != uid:
         return "not_holder"
-    if attempt.outcome == "superseded":
-        return "superseded"
+    if attempt.outcome in ("superseded", "cleared"):
+        return attempt.outcome
     if not live_attempt(entry, attempt, claim_seq):
         return "lease_ended"
     if attempt.claimed_until - now <= timedelta(seconds=margin):

@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 PRIORITY_GROUPS: tuple[int, ...] = (1, 2, 3, 4, 99)
 DEFAULT_PRIORITY_GROUP = 99
 
 # How an attempt ended: its holder reported (completed / skipped) or gave it back (released);
 # the lease ran out (expired); another caller's report closed the entry (superseded); staff
-# removed the entry (removed).
-Outcome = Literal["completed", "skipped", "released", "expired", "superseded", "removed"]
+# removed the entry
+# removed (removed), or took the call back from its holder (cleared).
+Outcome = Literal["completed", "skipped", "released", "expired", "superseded", "removed", "cleared"]
 EntryStatus = Literal["open", "completed", "removed"]
 
 
@@ -55,6 +56,13 @@ class Location(Document):
     availability_info: list[str] = Field(default_factory=list)
     number_of_reports: int = 0
     timezone: str = "America/Los_Angeles"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def sort_key(self) -> str:
+        """Case-folded name, then id: the console lists by it, pages on it (a range, since
+        the emulator ignores cursors) and searches names as a prefix range on it."""
+        return f"{self.name.casefold()}\x1f{self.id}"
 
 
 class County(Document):
@@ -100,6 +108,7 @@ class Entry(Document):
     added_by: str
     added_at: datetime
     holder: str | None = None
+    holder_email: str | None = None
     claimed_at: datetime | None = None
     claimed_until: datetime | None = None
     # The latest the current claim may be extended to (claimed_at + MAX_LEASE_SECONDS).
@@ -117,6 +126,8 @@ class Entry(Document):
     resumed_at: datetime | None = None
     resumed_by: str | None = None
     removal_note: str | None = None
+    # The staff bulk add that opened this entry (`bulk_adds/{id}`), for undo.
+    bulk_id: str | None = None
 
 
 class Attempt(Document):
@@ -126,6 +137,7 @@ class Attempt(Document):
     location_id: str
     claim_seq: int
     holder: str
+    holder_email: str | None = None
     claimed_at: datetime
     claimed_until: datetime
     outcome: Outcome | None = None
@@ -211,6 +223,20 @@ class Report(Document):
     entry_id: str | None = None
     # What the report did to the open entry: completed it, skipped it (requeued), or nothing.
     outcome: Literal["completed", "skipped"] | None = None
+
+
+class BulkAdd(Document):
+    """`bulk_adds/{id}`: one staff "add to queue" action (possibly several calls), for undo."""
+
+    id: str
+    by: str
+    email: str | None = None
+    at: datetime
+    reason: str
+    priority_group: int
+    added: int = 0
+    undone_at: datetime | None = None
+    removed: int = 0
 
 
 class Reason(Document):

@@ -30,6 +30,8 @@ ENTRY_CHANGES = "entry_changes"
 # a caller's simultaneous requests cannot each claim an entry.
 CALLER_LEASES = "caller_leases"
 REPORTS = "reports"
+# One document per staff "add to queue" action (several bulkEnqueue calls), for undo.
+BULK_ADDS = "bulk_adds"
 CALLERS = "callers"
 # Per caller and calendar day: `{uid}_{YYYY-MM-DD}`, a report counter for callerStats' "today".
 # (A map of days inside `callers/{uid}` would be one document, but the emulator we run fails
@@ -47,6 +49,7 @@ ALL_COLLECTIONS: tuple[str, ...] = (
     ENTRY_CHANGES,
     CALLER_LEASES,
     REPORTS,
+    BULK_ADDS,
     CALLERS,
     CALLER_DAYS,
 )

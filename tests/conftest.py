@@ -4,17 +4,44 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests import harness
-from tools import demo
+from tools import demo, query_log
 from tools import stack as stacklib
 
 TEST_PROJECT = os.environ.get("GOOGLE_CLOUD_PROJECT", "demo-callqueue")
 PASSWORD = "test-password-1"
+QUERY_LOG = pytest.StashKey[Path]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Record every Firestore query of this run, here and in every process started from here.
+
+    The index coverage test (run last) checks them against firestore.indexes.json.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="callqueue-queries-"))
+    config.stash[QUERY_LOG] = folder
+    os.environ[query_log.ENV] = str(folder)
+    query_log.install(folder)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = config.stash.get(QUERY_LOG, None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def recorded_queries(pytestconfig: pytest.Config) -> Path:
+    """The folder where this run's Firestore queries are recorded (tools/query_log.py)."""
+    return pytestconfig.stash[QUERY_LOG]
 
 
 @pytest.fixture(scope="session")
@@ -148,5 +175,13 @@ def inproc(
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the real-snapshot tests last: they leave the in-memory emulator large and slower."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is not None)
+    """Run the real-snapshot tests late: they leave the in-memory emulator large and slower.
+
+    Tests marked `last` (checks over what the others recorded) run after everything.
+    """
+    items.sort(
+        key=lambda item: (
+            item.get_closest_marker("last") is not None,
+            item.get_closest_marker("slow") is not None,
+        )
+    )

@@ -43,15 +43,24 @@ class Service:
         return self.process.poll() is None
 
 
-def start(name: str, argv: list[str], env: Mapping[str, str]) -> Service:
-    """Start a service in its own process group, its output in .stack/test-logs/NAME.log."""
+def start(
+    name: str,
+    argv: list[str],
+    env: Mapping[str, str],
+    *,
+    cwd: Path = ROOT,
+    inherit_env: bool = True,
+) -> Service:
+    """Start a service in its own process group, its output in .stack/test-logs/NAME.log.
+
+    `inherit_env=False` gives it only `env` (as a deployed runtime would see it)."""
     LOGS.mkdir(parents=True, exist_ok=True)
     log = LOGS / f"{name}.log"
     handle = log.open("wb")
     process = subprocess.Popen(
         argv,
-        cwd=ROOT,
-        env={**os.environ, **env},
+        cwd=cwd,
+        env={**os.environ, **env} if inherit_env else dict(env),
         stdout=handle,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,

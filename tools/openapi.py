@@ -73,11 +73,21 @@ def _query(model: type[BaseModel]) -> list[dict[str, Any]]:
     ]
 
 
+def _get(summary: str, query: type[BaseModel], *extra: int) -> dict[str, Any]:
+    """A staff GET endpoint whose query parameters come from a pydantic model."""
+    obj = {"type": "object"}
+    operation = _operation(summary, "staff", None, obj, (400, 401, 403, *extra), "get")
+    operation["get"]["parameters"] = _query(query)
+    return operation
+
+
 def build() -> dict[str, Any]:
+    from shared.bulk_adds import ListBulkAddsQuery, UndoBody
     from shared.calls import CallQuery
     from shared.enqueue import BulkEnqueueBody
-    from shared.entry_admin import ListEntriesQuery, UpdateEntriesBody
+    from shared.entry_admin import EntryDetailsQuery, ListEntriesQuery, UpdateEntriesBody
     from shared.lease_changes import ExpiryTask, LeaseRef
+    from shared.locations import LocationQuery
     from shared.reports import ReportBody
 
     models: list[type[BaseModel]] = [
@@ -86,6 +96,7 @@ def build() -> dict[str, Any]:
         LeaseRef,
         ExpiryTask,
         UpdateEntriesBody,
+        UndoBody,
     ]
     schemas: dict[str, Any] = {"Error": ERROR}
     for model in models:
@@ -137,14 +148,28 @@ def build() -> dict[str, Any]:
         "/updateEntries": _operation(
             "Remove or resume queue entries", "staff", UpdateEntriesBody, obj, (400, 401, 403)
         ),
-        "/listEntries": {
-            "get": {
-                **_operation(
-                    "Open queue entries, a page at a time", "staff", None, obj, (400, 401, 403)
-                )["post"],
-                "parameters": _query(ListEntriesQuery),
-            }
-        },
+        "/listEntries": _get("Open queue entries, a page at a time", ListEntriesQuery),
+        "/listLocations": _get("Locations matching a filter, a page at a time", LocationQuery),
+        "/locationFacets": _operation(
+            "Values for the console's filters", "staff", None, obj, (401, 403), "get"
+        ),
+        "/entryDetails": _get("One entry, its attempts and reports", EntryDetailsQuery, 404),
+        "/listBulkAdds": _get("Recent bulk adds", ListBulkAddsQuery),
+        "/undoBulkAdd": _operation(
+            "Remove what a bulk add queued that nobody claimed",
+            "staff",
+            UndoBody,
+            obj,
+            (400, 401, 403, 404),
+        ),
+        "/queueOverview": _operation(
+            "Counts by status and group; claims and reports per hour",
+            "staff",
+            None,
+            obj,
+            (401, 403),
+            "get",
+        ),
         "/expireClaim": _operation(
             "Lease clean-up (Cloud Tasks only)", None, ExpiryTask, obj, (400, 401, 403, 409)
         ),

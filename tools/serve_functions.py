@@ -47,6 +47,7 @@ def _root_path(app: WSGIApp) -> WSGIApp:
 def _index(names: list[str], prefix: str) -> WSGIApp:
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
+        body: dict[str, Any]
         if path in ("/", "/healthz"):
             status, body = "200 OK", {"functions": [f"{prefix}/{n}" for n in names]}
         else:
@@ -68,10 +69,12 @@ def build_app(project: str, region: str, source: Path = SOURCE) -> WSGIApp:
     names = function_names(source)
     prefix = f"/{project}/{region}"
     mounts = {
-        f"{prefix}/{name}": _root_path(functions_framework.create_app(name, str(source)))
+        f"{prefix}/{name}": _root_path(
+            functions_framework.create_app(name, str(source))  # type: ignore[no-untyped-call]
+        )
         for name in names
     }
-    return DispatcherMiddleware(_index(names, prefix), mounts)  # type: ignore[no-any-return]
+    return DispatcherMiddleware(_index(names, prefix), mounts)
 
 
 def main() -> None:
@@ -85,6 +88,10 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("GOOGLE_CLOUD_PROJECT", args.project)
     from werkzeug.serving import run_simple
+
+    from tools import query_log
+
+    query_log.install_from_env()
 
     app = build_app(args.project, args.region)
     print(

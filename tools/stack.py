@@ -287,6 +287,9 @@ def main() -> None:
     elif service == "console":
         _exec(console_command(stack), stack)
     elif service == "ready":
+        from tools import query_log
+
+        query_log.install_from_env()
         ready(stack)
     else:
         services = "firestore|auth|tasks|functions|console|ready"

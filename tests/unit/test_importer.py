@@ -186,6 +186,7 @@ def test_fields_are_mapped() -> None:
         "availability_info": ["Yes: appointment required", "Yes: vaccinating 65+"],
         "number_of_reports": 1,
         "timezone": "America/Los_Angeles",
+        "sort_key": "example pharmacy #12\x1flocGood0000000001",
     }
 
 

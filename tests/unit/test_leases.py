@@ -68,6 +68,7 @@ def test_claim_advances_the_sequence_and_sets_the_lease() -> None:
     assert attempt.claimed_until == NOW + timedelta(minutes=20)
     assert update == {
         "holder": "u1",
+        "holder_email": None,
         "claimed_at": NOW,
         "claimed_until": NOW + timedelta(minutes=20),
         "lease_limit": NOW + timedelta(hours=1),
@@ -175,3 +176,11 @@ def test_after_expiry(expiries: int, after: tuple[int, bool]) -> None:
 )
 def test_closing_outcome(closer: str, closer_outcome: Any, at: datetime, ending: str) -> None:
     assert leases.closing_outcome(attempt(), closer, closer_outcome, at) == ending
+
+
+def test_bumped_positions_come_before_or_after_every_enqueue_time() -> None:
+    later = NOW + timedelta(minutes=1)
+    enqueued = NOW.timestamp()
+    assert leases.bumped_position("top", NOW) < enqueued < leases.bumped_position("bottom", later)
+    # A later bump to the top comes before an earlier one.
+    assert leases.bumped_position("top", later) < leases.bumped_position("top", NOW)
