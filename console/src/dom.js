@@ -12,8 +12,15 @@ export function h(tag, attributes = {}, ...children) {
       element.setAttribute(key, value);
     }
   }
-  element.append(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  element.append(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
   return element;
+}
+
+// A labelled form control. The label's text is also its accessible name: a <select> inside
+// a <label> would otherwise be named after its options too.
+export function field(label, control) {
+  if (!control.hasAttribute("aria-label")) control.setAttribute("aria-label", label);
+  return h("label", { class: "field" }, label, control);
 }
 
 export function options(select, choices, selected = "") {

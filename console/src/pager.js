@@ -3,7 +3,7 @@
 import { count, h } from "./dom.js";
 import { guarded } from "./notice.js";
 
-// pageSize() is asked on every render: the person may change it between pages.
+// noun: a word for any count, or [one, many]. pageSize() is asked on every render: the person may change it between pages.
 export function createPager({ fetchPage, onPage, noun, pageSize }) {
   let tokens = [null];
   let page = 0;
@@ -15,17 +15,23 @@ export function createPager({ fetchPage, onPage, noun, pageSize }) {
 
   function render() {
     const pages = Math.max(1, Math.ceil(total / pageSize()));
-    label.textContent = `Page ${page + 1} of ${count(pages)} · ${count(total)} ${noun}`;
+    const words = Array.isArray(noun) ? noun[total === 1 ? 0 : 1] : noun;
+    label.textContent = `Page ${page + 1} of ${count(pages)} · ${count(total)} ${words}`;
     prev.disabled = page === 0;
     next.disabled = !tokens[page + 1];
   }
 
+  // Filters change faster than pages arrive: only the answer to the latest request is shown.
+  let latest = 0;
+
   // Throws on failure (after putting the pager back on the page it was showing).
   async function go(to) {
     const from = page;
+    const ticket = ++latest;
     prev.disabled = next.disabled = true;
     try {
       const answer = await fetchPage(tokens[to]);
+      if (ticket !== latest) return undefined;
       page = to;
       tokens[page + 1] = answer.next_page_token ?? null;
       total = answer.total ?? 0;
@@ -33,9 +39,10 @@ export function createPager({ fetchPage, onPage, noun, pageSize }) {
       return answer;
     } catch (error) {
       page = from;
-      throw error;
+      if (ticket === latest) throw error;
+      return undefined;
     } finally {
-      render();
+      if (ticket === latest) render();
     }
   }
 

@@ -172,3 +172,23 @@ def sign_in(page: Page, account: Account, route: str = "#/overview") -> None:
     page.get_by_label("Password").fill(account.password)
     page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.locator("#who-email")).to_have_text(account.email)
+
+
+def open_entries(db: Any) -> list[dict[str, Any]]:
+    """The queue as Firestore holds it: every open entry."""
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    from shared.store import ENTRIES
+
+    query = db.collection(ENTRIES).where(filter=FieldFilter("open", "==", True))
+    return [s.to_dict() for s in query.stream()]
+
+
+def grid_rows(page: Page, grid: str) -> Any:
+    return page.locator(f"#{grid} .tabulator-row")
+
+
+def cell_texts(page: Page, grid: str, field: str) -> list[str]:
+    return list(
+        page.locator(f"#{grid} .tabulator-row [tabulator-field='{field}']").all_inner_texts()
+    )

@@ -32,8 +32,18 @@ export function mountBulkAdds(view, { api }) {
           danger: true,
         });
         if (!sure) return;
-        const answer = await api.post("undoBulkAdd", { bulk_id: add.bulk_id });
-        result.textContent = `Removed ${plural(answer.removed, "entry", "entries")}; ${count(answer.kept)} kept because someone claimed or reported on them.`;
+        // The server removes at most 500 per call and says how many are left.
+        let removed = 0;
+        let kept = 0;
+        let answer;
+        do {
+          answer = await api.post("undoBulkAdd", { bulk_id: add.bulk_id });
+          removed += answer.removed;
+          kept = answer.kept;
+          result.textContent = `Removing… ${count(removed)} so far.`;
+          result.hidden = false;
+        } while (answer.remaining > 0);
+        result.textContent = `Removed ${plural(removed, "entry", "entries")}; ${count(kept)} kept because someone claimed or reported on them.`;
         result.hidden = false;
         await load();
       }),

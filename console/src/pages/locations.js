@@ -1,7 +1,7 @@
 // Locations: filter, tick rows (or "all N matching this filter"), and add them to the queue
 // with a reason and a priority group: dry-run counts first, then the writes with progress.
 import { describeDryRun, describeResult, dryRun, write } from "../bulk.js";
-import { count, h, options, plural } from "../dom.js";
+import { count, field, h, options, plural } from "../dom.js";
 import { choices, loadFacets } from "../facets.js";
 import { createGrid } from "../grid.js";
 import { guarded } from "../notice.js";
@@ -10,7 +10,6 @@ import { createPager } from "../pager.js";
 const PAGE_SIZES = [10, 25, 50, 100, 200];
 
 export function mountLocations(view, { api }) {
-  const field = (name, label, control) => h("label", { class: "field" }, label, control);
   const state = h("select", { name: "state" });
   const county = h("select", { name: "county" });
   const type = h("select", { name: "location_type" });
@@ -23,13 +22,13 @@ export function mountLocations(view, { api }) {
   const filters = h(
     "form",
     { class: "filters", id: "location-filters" },
-    field("state", "State", state),
-    field("county", "County", county),
-    field("location_type", "Type", type),
-    field("affiliation", "Affiliation", affiliation),
-    field("queued", "In the queue", queued),
-    field("q", "Name", search),
-    field("limit", "Rows", pageSize),
+    field("State", state),
+    field("County", county),
+    field("Type", type),
+    field("Affiliation", affiliation),
+    field("In the queue", queued),
+    field("Name", search),
+    field("Rows", pageSize),
   );
 
   const selectedLabel = h("span", { id: "selection-count" });
@@ -45,7 +44,7 @@ export function mountLocations(view, { api }) {
     "form",
     { class: "card action", id: "add-form" },
     h("h2", {}, "Add the selection to the queue"),
-    h("div", { class: "row" }, field("reason", "Reason", reason), reasonList, field("priority_group", "Priority group", group), addButton),
+    h("div", { class: "row" }, field("Reason", reason), reasonList, field("Priority group", group), addButton),
   );
   const panel = h("section", { class: "card result", id: "bulk-panel", hidden: true, "aria-live": "polite" });
 

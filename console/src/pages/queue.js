@@ -2,7 +2,7 @@
 // its history; actions apply to the ticked rows.
 import { QUEUE_COLUMNS, download, stamp, toCsv } from "../csv.js";
 import { ask } from "../dialog.js";
-import { count, duration, h, options, plural, when } from "../dom.js";
+import { count, duration, field, h, options, plural, when } from "../dom.js";
 import { choices, loadFacets } from "../facets.js";
 import { createGrid } from "../grid.js";
 import { guarded, showInfo } from "../notice.js";
@@ -29,7 +29,6 @@ const DONE = {
 };
 
 export function mountQueue(view, { api }) {
-  const field = (label, control) => h("label", { class: "field" }, label, control);
   const status = h("select", { name: "status" });
   options(status, STATUSES, "all");
   const reason = h("select", { name: "reason" });
@@ -126,7 +125,7 @@ export function mountQueue(view, { api }) {
   }
 
   const pager = createPager({
-    noun: "open entries",
+    noun: ["open entry", "open entries"],
     pageSize: () => Number(pageSize.value),
     fetchPage: (token) =>
       api.get("listEntries", {
@@ -160,9 +159,10 @@ export function mountQueue(view, { api }) {
     const parts = [DONE[body.action](changed, body)];
     if (unchanged.length) parts.push(`${count(unchanged.length)} unchanged`);
     if (notFound.length) parts.push(`${count(notFound.length)} no longer open`);
+    // The sentence appears with the refreshed rows, so what it says matches what is shown.
+    await pager.reload();
     result.textContent = `${parts.join("; ")}.`;
     result.hidden = false;
-    await pager.reload();
   }
 
   const on = (b, handler) => b.addEventListener("click", () => guarded(b, handler));
