@@ -3,7 +3,8 @@
 import { count, h } from "./dom.js";
 import { guarded } from "./notice.js";
 
-// noun: a word for any count, or [one, many]. pageSize() is asked on every render: the person may change it between pages.
+// noun: a word for any count, or [one, many]. pageSize() is asked on every render: the
+// person may change it between pages.
 export function createPager({ fetchPage, onPage, noun, pageSize }) {
   let tokens = [null];
   let page = 0;
