@@ -149,12 +149,21 @@ class ListEntriesQuery(BaseModel):
     )
 
 
-def _entries_query(db: Client, query: ListEntriesQuery, now: datetime) -> Any:
-    """Open entries in one status, with the staff's filters, in a stable order for cursors."""
+# The optional equality filters of listEntries (each combination has its composite index).
+ENTRY_FILTERS = ("reason", "priority_group", "state")
+STATUSES: tuple[Status, ...] = ("all", "available", "claimed", "scheduled", "needs_attention")
+
+
+def entries_query(db: Client, query: ListEntriesQuery, now: datetime) -> Any:
+    """Open entries in one status, with the staff's filters, in id order.
+
+    Lists and counts (here and in the overview) use this one query, so one composite index
+    per combination of filters and status serves both.
+    """
     from google.cloud.firestore_v1.base_query import FieldFilter
 
     q: Any = db.collection(store.ENTRIES).where(filter=FieldFilter("open", "==", True))
-    for name in ("reason", "priority_group", "state"):
+    for name in ENTRY_FILTERS:
         value = getattr(query, name)
         if value not in (None, ""):
             q = q.where(filter=FieldFilter(name, "==", value))
@@ -168,7 +177,11 @@ def _entries_query(db: Client, query: ListEntriesQuery, now: datetime) -> Any:
     elif query.status == "scheduled":
         q = q.where(filter=FieldFilter("needs_attention", "==", False))
         q = q.where(filter=FieldFilter("vest_at", ">", now))
-    return q
+    return q.order_by("id")
+
+
+def count_entries(db: Client, query: ListEntriesQuery, now: datetime) -> int:
+    return int(entries_query(db, query, now).count().get()[0][0].value)
 
 
 def list_entries(db: Client, query: ListEntriesQuery, now: datetime) -> dict[str, Any]:
@@ -178,11 +191,10 @@ def list_entries(db: Client, query: ListEntriesQuery, now: datetime) -> dict[str
     """
     from google.cloud.firestore_v1.base_query import FieldFilter
 
-    q = _entries_query(db, query, now)
-    total = int(q.count().get()[0][0].value)
+    q = entries_query(db, query, now)
+    total = count_entries(db, query, now)
     if query.page_token:
         q = q.where(filter=FieldFilter("id", ">", query.page_token))
-    q = q.order_by("id")
     page = [e for s in q.limit(query.limit + 1).stream() if (e := store.load(Entry, s))]
     more = len(page) > query.limit
     page = page[: query.limit]

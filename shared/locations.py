@@ -20,6 +20,9 @@ MAX_SCANNED_PER_PAGE = 2000
 FACETS_TTL_SECONDS = 300
 MAX_SEARCH_LENGTH = 100
 
+# The equality filters of a location list (each combination has its composite index).
+FILTER_FIELDS = ("state", "county", "location_type", "affiliation")
+
 _facets: dict[str, tuple[float, dict[str, Any]]] = {}
 
 
@@ -78,7 +81,7 @@ def base_query(
     from google.cloud.firestore_v1.base_query import FieldFilter
 
     query: Any = db.collection(store.LOCATIONS)
-    for name in ("state", "county", "location_type", "affiliation"):
+    for name in FILTER_FIELDS:
         value = getattr(flt, name)
         if value is not None:
             query = query.where(filter=FieldFilter(name, "==", value))

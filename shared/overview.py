@@ -33,32 +33,21 @@ def per_hour(
 
 
 def queue_overview(db: Client, now: datetime) -> dict[str, Any]:
-    """Counts of open entries by status and priority group (aggregation queries), and the
-    last day's claims and reports per hour."""
-    from google.cloud.firestore_v1.base_query import FieldFilter
+    """Open entries by status and priority group (the same counts listEntries answers), and
+    the last day's claims and reports per hour."""
+    from shared.entry_admin import ListEntriesQuery, count_entries
 
-    def where(query: Any, field: str, op: str, value: Any) -> Any:
-        return query.where(filter=FieldFilter(field, op, value))
+    def count(**filters: Any) -> int:
+        return count_entries(db, ListEntriesQuery(**filters), now)
 
-    def count(query: Any) -> int:
-        return int(query.count().get()[0][0].value)
-
-    open_ = where(db.collection(store.ENTRIES), "open", "==", True)
-    in_rotation = where(open_, "needs_attention", "==", False)
-    by_status = {
-        "available": count(where(in_rotation, "available_at", "<=", now)),
-        "claimed": count(where(open_, "claimed_until", ">", now)),
-        "scheduled": count(where(in_rotation, "vest_at", ">", now)),
-        "needs_attention": count(where(open_, "needs_attention", "==", True)),
-    }
-    by_group = {str(g): count(where(open_, "priority_group", "==", g)) for g in PRIORITY_GROUPS}
+    statuses = ("available", "claimed", "scheduled", "needs_attention")
     since = now - timedelta(hours=HOURS)
     claims = _times(db, store.ATTEMPTS, "claimed_at", since)
     reports = _times(db, store.REPORTS, "created_at", since)
     return {
-        "open": count(open_),
-        "by_status": by_status,
-        "by_group": by_group,
+        "open": count(),
+        "by_status": {status: count(status=status) for status in statuses},
+        "by_group": {str(g): count(priority_group=g) for g in PRIORITY_GROUPS},
         "per_hour": per_hour(claims, reports, now),
         "generated_at": iso(now),
     }

@@ -13,6 +13,7 @@ from shared.auth import User
 from shared.callbacks import CallBackPolicy
 from shared.clock import local_day
 from shared.errors import BadRequest, Conflict
+from shared.limits import TAGS_PER_REPORT, Notes, TagName, Text
 from shared.models import Caller, CallerDay, Report
 
 if TYPE_CHECKING:
@@ -28,21 +29,21 @@ class ReportBody(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
     location: store.DocumentId = Field(alias="Location")
-    availability: list[str] = Field(alias="Availability")
-    notes: str | None = Field(None, alias="Notes")
-    internal_notes: str | None = Field(None, alias="Internal Notes")
+    availability: list[TagName] = Field(alias="Availability", max_length=TAGS_PER_REPORT)
+    notes: Notes | None = Field(None, alias="Notes")
+    internal_notes: Notes | None = Field(None, alias="Internal Notes")
     do_not_call_until: datetime | None = Field(None, alias="Do not call until")
-    appointment_instructions: str | None = Field(None, alias="Appointment scheduling instructions")
+    appointment_instructions: Text | None = Field(None, alias="Appointment scheduling instructions")
     appointments_by_phone: bool | None = Field(None, alias="Appointments by phone?")
-    vaccines_offered: list[Vaccine] | None = None
-    web: str | None = None
-    website: str | None = None
-    address: str | None = None
-    full_address: str | None = None
-    hours: str | None = None
-    restriction_notes: str | None = None
-    pending_review_because: str | None = None
-    county: str | None = Field(None, alias="County")
+    vaccines_offered: list[Vaccine] | None = Field(None, max_length=4)
+    web: Text | None = None
+    website: Text | None = None
+    address: Text | None = None
+    full_address: Text | None = None
+    hours: Text | None = None
+    restriction_notes: Text | None = None
+    pending_review_because: Text | None = None
+    county: Text | None = Field(None, alias="County")
     planned_closure: date | None = None
     web_banked: bool | None = None
     is_pending_review: bool | None = None

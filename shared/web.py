@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import time
+import traceback
+import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -21,6 +23,7 @@ Handler = Callable[["flask.Request"], Any]
 CORS_HEADERS = {
     "Access-Control-Allow-Headers": "Authorization, Content-Type",
     "Access-Control-Max-Age": "3600",
+    "Access-Control-Expose-Headers": "X-Request-Id",
 }
 
 
@@ -107,6 +110,7 @@ def endpoint(
                 return response
             started = time.perf_counter()
             trace = trace_of(request, settings.project_id)
+            request_id = uuid.uuid4().hex
             try:
                 if request.method not in methods:
                     raise MethodNotAllowed(
@@ -118,15 +122,24 @@ def endpoint(
                 response = json_response(error_body(exc), exc.status, origin)
                 error = exc.error
             except Exception as exc:
+                # The person sees only the request id; the log keeps the details for us.
                 logs.error(
-                    "unhandled error", error=repr(exc), function=handler.__name__, trace=trace
+                    "unhandled error",
+                    error=repr(exc),
+                    traceback=traceback.format_exc(),
+                    function=handler.__name__,
+                    request_id=request_id,
+                    trace=trace,
                 )
                 body = {
                     "error": "internal",
-                    "error_description": "Something went wrong on our side; please try again.",
+                    "error_description": "Something went wrong on our side; please try again "
+                    f"(request {request_id}).",
+                    "request_id": request_id,
                 }
                 response = json_response(body, 500, origin)
                 error = "internal"
+            response.headers["X-Request-Id"] = request_id
             logs.log(
                 "INFO" if response.status_code < 400 else "WARNING",
                 f"{handler.__name__} {response.status_code}",
@@ -134,6 +147,7 @@ def endpoint(
                 status=response.status_code,
                 error=error,
                 latency_ms=round((time.perf_counter() - started) * 1000, 1),
+                request_id=request_id,
                 trace=trace,
             )
             return response

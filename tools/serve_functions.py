@@ -17,6 +17,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "functions" / "main.py"
+OPENAPI = ROOT / "docs" / "openapi.json"
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -48,6 +49,10 @@ def _index(names: list[str], prefix: str) -> WSGIApp:
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         body: dict[str, Any]
+        if path == f"{prefix}/openapi.json":
+            # The API document, next to the functions it describes (for clients and fuzzers).
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [OPENAPI.read_bytes()]
         if path in ("/", "/healthz"):
             status, body = "200 OK", {"functions": [f"{prefix}/{n}" for n in names]}
         else:

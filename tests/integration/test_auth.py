@@ -86,3 +86,14 @@ def test_wrong_role_is_403(
     assert reply.status == 403
     assert reply.body["error"] == "missing_role"
     assert role_needed in reply.body["error_description"]
+
+
+def test_the_api_document_is_served_under_the_base_url(api: HttpApi) -> None:
+    import json
+
+    from tools.serve_functions import OPENAPI, function_names
+
+    reply = api.call("openapi.json", method="GET")
+    assert reply.status == 200
+    assert reply.body == json.loads(OPENAPI.read_text())
+    assert {p.strip("/") for p in reply.body["paths"]} == set(function_names())

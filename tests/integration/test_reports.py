@@ -186,6 +186,16 @@ BAD_REPORTS = [
         "Appointments by phone?",
         id="bad-bool",
     ),
+    pytest.param(
+        {"Location": "LOC", "Availability": [], "Notes": "x" * 900_000},
+        "Notes: String should have at most 5000 characters",
+        id="notes-too-long",  # would be copied into the location: past 1 MiB Firestore refuses
+    ),
+    pytest.param(
+        {"Location": "LOC", "Availability": [], "Do not call until": "9999-12-31T23:00:00-05:00"},
+        "Do not call until",
+        id="time-overflows",
+    ),
     pytest.param(b"{not json", "JSON", id="malformed-json"),
     pytest.param(b"", "empty", id="empty-body"),
     pytest.param([1, 2], "object", id="array-body"),

@@ -53,6 +53,22 @@ def test_naive_do_not_call_until_is_utc() -> None:
         ({"Location": "r", "Availability": [1]}, "Availability.0"),
         ({"Location": "r", "Availability": [], "Notes": 5}, "Notes"),
         ({"Location": "r", "Availability": [], "web_banked": "perhaps"}, "web_banked"),
+        (
+            {"Location": "r", "Availability": [], "Notes": "x" * 5001},
+            "Notes: String should have at most 5000 characters",
+        ),
+        (
+            {"Location": "r", "Availability": [], "hours": "x" * 1001},
+            "hours: String should have at most 1000",
+        ),
+        (
+            {"Location": "r", "Availability": ["walk_ins_only"] * 51},
+            "Availability: List should have at most 50",
+        ),
+        (
+            {"Location": "r", "Availability": ["x" * 201]},
+            "Availability.0: String should have at most 200",
+        ),
     ],
 )
 def test_report_body_errors_name_the_field(data: dict[str, Any], named: str) -> None:

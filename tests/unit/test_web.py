@@ -65,9 +65,26 @@ def test_domain_error_keeps_its_status_and_code() -> None:
 def test_unexpected_error_is_a_json_500_and_logged(capsys: pytest.CaptureFixture[str]) -> None:
     response = broken(request())
     assert response.status_code == 500
-    assert body(response)["error"] == "internal"
+    answer = body(response)
+    assert answer["error"] == "internal"
+    # No stack trace or internal path for the client; the request id ties it to the log.
+    request_id = response.headers["X-Request-Id"]
+    assert answer["request_id"] == request_id
+    assert request_id in answer["error_description"]
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert ".py" not in response.get_data(as_text=True)
     logged = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert any(r["severity"] == "ERROR" and "bug" in r["error"] for r in logged)
+    errors = [r for r in logged if r["severity"] == "ERROR"]
+    assert len(errors) == 1
+    assert "bug" in errors[0]["error"]
+    assert errors[0]["request_id"] == request_id
+    assert "Traceback" in errors[0]["traceback"]
+
+
+def test_every_answer_carries_a_request_id() -> None:
+    first, second = conflict(request()), conflict(request())
+    assert len(first.headers["X-Request-Id"]) == 32
+    assert first.headers["X-Request-Id"] != second.headers["X-Request-Id"]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,56 @@
+"""Every query the staff console can make has its composite index in firestore.indexes.json.
+
+The suite-wide index check sees only the combinations the tests happen to run; the console
+lets staff combine any filters, so every combination is enumerated here from the code's
+own lists.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+
+import pytest
+
+from shared import entry_admin, locations, store
+from tools.index_coverage import ASC, COLLECTION, Indexes, Shape
+
+
+def subsets(names: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+    for size in range(len(names) + 1):
+        yield from itertools.combinations(names, size)
+
+
+def shape(collection: str, equalities: set[str], orders: list[str]) -> Shape:
+    return Shape(
+        collection,
+        COLLECTION,
+        tuple(sorted((name, ASC) for name in equalities)),
+        tuple((name, ASC) for name in orders),
+    )
+
+
+# Status -> (extra equality fields, the range field after the id order).
+STATUS_SHAPES: dict[str, tuple[set[str], list[str]]] = {
+    "all": (set(), []),
+    "needs_attention": ({"needs_attention"}, []),
+    "available": ({"needs_attention"}, ["available_at"]),
+    "claimed": (set(), ["claimed_until"]),
+    "scheduled": ({"needs_attention"}, ["vest_at"]),
+}
+
+
+def console_shapes() -> Iterator[Shape]:
+    for fields in subsets((*locations.FILTER_FIELDS, "queued")):
+        yield shape(store.LOCATIONS, set(fields), ["sort_key"])
+    assert set(STATUS_SHAPES) == set(entry_admin.STATUSES)
+    for fields in subsets(entry_admin.ENTRY_FILTERS):
+        for extra, ranges in STATUS_SHAPES.values():
+            yield shape(store.ENTRIES, {"open", *fields, *extra}, ["id", *ranges])
+    yield shape(store.ATTEMPTS, set(), ["claimed_at"])
+    yield shape(store.REPORTS, set(), ["created_at"])
+
+
+@pytest.mark.parametrize("query", list(console_shapes()), ids=Shape.describe)
+def test_console_query_has_its_index(query: Shape) -> None:
+    assert Indexes.load().serves(query), query.needed_index()
