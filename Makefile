@@ -48,10 +48,12 @@ test: install lint typecheck console-test pytest
 lint:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	cd console && npm run --silent lint
 
 format:
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+	cd console && npm run --silent format
 
 typecheck:
 	$(VENV)/bin/mypy

@@ -25,7 +25,11 @@ export function createApi(baseUrl, getToken) {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (error) {
-      throw new ApiError(0, "unreachable", `Could not reach the server for ${name}: ${error.message}`);
+      throw new ApiError(
+        0,
+        "unreachable",
+        `Could not reach the server for ${name}: ${error.message}`,
+      );
     }
     const text = await response.text();
     let data = null;

@@ -31,11 +31,17 @@ const base = (action) => ({ reason: action.reason, priority_group: action.priori
 // What the add would do, written nowhere.
 export async function dryRun(api, action) {
   if (action.filter) {
-    return sum(ZERO, await api.post("bulkEnqueue", { ...base(action), filter: action.filter, dry_run: true }));
+    return sum(
+      ZERO,
+      await api.post("bulkEnqueue", { ...base(action), filter: action.filter, dry_run: true }),
+    );
   }
   let totals = ZERO;
   for (const ids of chunks(action.ids)) {
-    totals = sum(totals, await api.post("bulkEnqueue", { ...base(action), location_ids: ids, dry_run: true }));
+    totals = sum(
+      totals,
+      await api.post("bulkEnqueue", { ...base(action), location_ids: ids, dry_run: true }),
+    );
   }
   return totals;
 }

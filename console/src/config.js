@@ -22,7 +22,11 @@ export async function loadConfig() {
   const firebase = config.firebase ?? (await fetchJson("/__/firebase/init.json"));
   return {
     functionsBaseUrl: config.functionsBaseUrl,
-    firebase: { apiKey: firebase.apiKey, authDomain: firebase.authDomain, projectId: firebase.projectId },
+    firebase: {
+      apiKey: firebase.apiKey,
+      authDomain: firebase.authDomain,
+      projectId: firebase.projectId,
+    },
     authEmulatorUrl: config.authEmulatorUrl ?? null,
     googleSignIn: config.googleSignIn ?? !config.authEmulatorUrl,
     overviewRefreshSeconds: config.overviewRefreshSeconds ?? 30,

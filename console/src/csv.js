@@ -23,7 +23,10 @@ function cell(value) {
 }
 
 export function toCsv(rows, columns) {
-  const lines = [columns.join(","), ...rows.map((row) => columns.map((c) => cell(row[c])).join(","))];
+  const lines = [
+    columns.join(","),
+    ...rows.map((row) => columns.map((c) => cell(row[c])).join(",")),
+  ];
   return `${lines.join("\r\n")}\r\n`;
 }
 

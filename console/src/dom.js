@@ -12,7 +12,9 @@ export function h(tag, attributes = {}, ...children) {
       element.setAttribute(key, value);
     }
   }
-  element.append(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
+  element.append(
+    ...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false),
+  );
   return element;
 }
 

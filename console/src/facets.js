@@ -7,7 +7,10 @@ export async function loadFacets(api) {
   const known = new Map(GROUPS);
   return {
     ...facets,
-    groups: (facets.priority_groups ?? [...known.keys()]).map((g) => [g, known.get(g) ?? String(g)]),
+    groups: (facets.priority_groups ?? [...known.keys()]).map((g) => [
+      g,
+      known.get(g) ?? String(g),
+    ]),
   };
 }
 

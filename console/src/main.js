@@ -90,6 +90,8 @@ async function boot() {
 }
 
 boot().catch((error) => {
-  view.replaceChildren(h("section", { class: "card narrow" }, h("h1", {}, "The console could not start")));
+  view.replaceChildren(
+    h("section", { class: "card narrow" }, h("h1", {}, "The console could not start")),
+  );
   showError(error);
 });

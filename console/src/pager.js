@@ -10,8 +10,16 @@ export function createPager({ fetchPage, onPage, noun, pageSize }) {
   let page = 0;
   let total = 0;
   const label = h("span", { class: "pager-label" });
-  const prev = h("button", { type: "button", class: "secondary", "data-action": "prev-page" }, "‹ Previous");
-  const next = h("button", { type: "button", class: "secondary", "data-action": "next-page" }, "Next ›");
+  const prev = h(
+    "button",
+    { type: "button", class: "secondary", "data-action": "prev-page" },
+    "‹ Previous",
+  );
+  const next = h(
+    "button",
+    { type: "button", class: "secondary", "data-action": "next-page" },
+    "Next ›",
+  );
   const element = h("div", { class: "pager" }, prev, label, next);
 
   function render() {

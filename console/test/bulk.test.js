@@ -27,30 +27,70 @@ test("ids go in chunks of 500, every call after the first naming the first one's
     bulk_id: `bulk-${n}`,
   }));
   const seen = [];
-  const totals = await write(api, { reason: "stale report", priorityGroup: 2, ids: ids(1234) }, (t) => seen.push(t.matched));
-  assert.deepEqual(api.calls.map((c) => c.body.location_ids.length), [CHUNK, CHUNK, 234]);
-  assert.deepEqual(api.calls.map((c) => c.body.bulk_id), [null, "bulk-1", "bulk-1"]);
-  assert.ok(api.calls.every((c) => c.name === "bulkEnqueue" && c.body.priority_group === 2 && !c.body.dry_run));
+  const totals = await write(
+    api,
+    { reason: "stale report", priorityGroup: 2, ids: ids(1234) },
+    (t) => seen.push(t.matched),
+  );
+  assert.deepEqual(
+    api.calls.map((c) => c.body.location_ids.length),
+    [CHUNK, CHUNK, 234],
+  );
+  assert.deepEqual(
+    api.calls.map((c) => c.body.bulk_id),
+    [null, "bulk-1", "bulk-1"],
+  );
+  assert.ok(
+    api.calls.every(
+      (c) => c.name === "bulkEnqueue" && c.body.priority_group === 2 && !c.body.dry_run,
+    ),
+  );
   assert.deepEqual(seen, [500, 1000, 1234]);
   assert.equal(totals.added, 1231);
   assert.equal(totals.already_queued, 3);
   assert.equal(totals.bulk_id, "bulk-1");
-  assert.equal(describeResult(totals), "Added 1,231 locations with reason Stale report; 3 were already queued; 0 need attention.");
+  assert.equal(
+    describeResult(totals),
+    "Added 1,231 locations with reason Stale report; 3 were already queued; 0 need attention.",
+  );
 });
 
 test("a filter is written cursor by cursor until the server says it is done", async () => {
   const cursors = ["c1", "c2", null];
-  const api = fakeApi((body, n) => ({ added: 500, already_queued: 0, needs_attention: 2, matched: 502, not_found: [], reason: "New", bulk_id: "b", next_cursor: cursors[n - 1] }));
+  const api = fakeApi((body, n) => ({
+    added: 500,
+    already_queued: 0,
+    needs_attention: 2,
+    matched: 502,
+    not_found: [],
+    reason: "New",
+    bulk_id: "b",
+    next_cursor: cursors[n - 1],
+  }));
   const filter = { county: "Fresno County", queued: false };
   const totals = await write(api, { reason: "New", priorityGroup: 99, filter }, () => {});
-  assert.deepEqual(api.calls.map((c) => c.body.cursor), [null, "c1", "c2"]);
-  assert.deepEqual(api.calls.map((c) => c.body.bulk_id), [null, "b", "b"]);
+  assert.deepEqual(
+    api.calls.map((c) => c.body.cursor),
+    [null, "c1", "c2"],
+  );
+  assert.deepEqual(
+    api.calls.map((c) => c.body.bulk_id),
+    [null, "b", "b"],
+  );
   assert.ok(api.calls.every((c) => c.body.filter === filter && c.body.limit === CHUNK));
   assert.equal(totals.needs_attention, 6);
 });
 
 test("a dry run writes nothing and describes what would happen", async () => {
-  const api = fakeApi((body) => ({ added: 7, already_queued: 1, needs_attention: 1, matched: 9, not_found: ["gone"], reason: "Eva tip", dry_run: body.dry_run }));
+  const api = fakeApi((body) => ({
+    added: 7,
+    already_queued: 1,
+    needs_attention: 1,
+    matched: 9,
+    not_found: ["gone"],
+    reason: "Eva tip",
+    dry_run: body.dry_run,
+  }));
   const action = { reason: "eva tip", priorityGroup: 1, ids: ids(9) };
   const totals = await dryRun(api, action);
   assert.ok(api.calls.every((c) => c.body.dry_run === true));

@@ -6,16 +6,33 @@ import { guarded } from "../notice.js";
 
 export function mountBulkAdds(view, { api }) {
   const body = h("tbody", {});
-  const result = h("p", { id: "undo-result", class: "success", hidden: true, "aria-live": "polite" });
+  const result = h("p", {
+    id: "undo-result",
+    class: "success",
+    hidden: true,
+    "aria-live": "polite",
+  });
   const list = h(
     "table",
     { class: "plain wide", id: "bulk-adds" },
-    h("thead", {}, h("tr", {}, ["When", "By", "Reason", "Group", "Added", "Undone", ""].map((t) => h("th", {}, t)))),
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        ["When", "By", "Reason", "Group", "Added", "Undone", ""].map((t) => h("th", {}, t)),
+      ),
+    ),
     body,
   );
   view.replaceChildren(
     h("h1", {}, "Bulk adds"),
-    h("p", { class: "muted" }, "The 20 most recent. Undo takes out what a bulk add put in, except entries a caller has claimed or reported on."),
+    h(
+      "p",
+      { class: "muted" },
+      "The 20 most recent. Undo takes out what a bulk add put in, except entries a caller has claimed or reported on.",
+    ),
     result,
     list,
   );
@@ -52,14 +69,25 @@ export function mountBulkAdds(view, { api }) {
     return h(
       "tr",
       { "data-bulk-id": add.bulk_id },
-      [when(add.at), add.email ?? add.by, add.reason, String(add.priority_group), count(add.added), undone].map((t) => h("td", {}, t)),
+      [
+        when(add.at),
+        add.email ?? add.by,
+        add.reason,
+        String(add.priority_group),
+        count(add.added),
+        undone,
+      ].map((t) => h("td", {}, t)),
       h("td", {}, undo),
     );
   }
 
   async function load() {
     const { bulk_adds: adds } = await api.get("listBulkAdds", { limit: 20 });
-    body.replaceChildren(...(adds.length ? adds.map(row) : [h("tr", {}, h("td", { colspan: 7, class: "muted" }, "No bulk adds yet."))]));
+    body.replaceChildren(
+      ...(adds.length
+        ? adds.map(row)
+        : [h("tr", {}, h("td", { colspan: 7, class: "muted" }, "No bulk adds yet."))]),
+    );
   }
 
   guarded(null, load);

@@ -7,8 +7,26 @@ const table = (headings, rows, empty) =>
     ? h(
         "table",
         { class: "plain" },
-        h("thead", {}, h("tr", {}, headings.map((t) => h("th", {}, t)))),
-        h("tbody", {}, rows.map((cells) => h("tr", {}, cells.map((c) => h("td", {}, c ?? ""))))),
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            headings.map((t) => h("th", {}, t)),
+          ),
+        ),
+        h(
+          "tbody",
+          {},
+          rows.map((cells) =>
+            h(
+              "tr",
+              {},
+              cells.map((c) => h("td", {}, c ?? "")),
+            ),
+          ),
+        ),
       )
     : h("p", { class: "muted" }, empty);
 
@@ -27,7 +45,11 @@ export async function showEntry(api, entryId) {
   const body = h(
     "div",
     {},
-    h("dl", { class: "facts" }, facts.map(([k, v]) => [h("dt", {}, k), h("dd", {}, String(v))])),
+    h(
+      "dl",
+      { class: "facts" },
+      facts.map(([k, v]) => [h("dt", {}, k), h("dd", {}, String(v))]),
+    ),
     h("h3", {}, "Attempts"),
     table(
       ["#", "Who", "Claimed", "Ended", "How long", "Outcome"],

@@ -15,10 +15,18 @@ export function mountLocations(view, { api }) {
   const type = h("select", { name: "location_type" });
   const affiliation = h("select", { name: "affiliation" });
   const queued = h("select", { name: "queued" });
-  options(queued, [["", "Queued or not"], ["true", "Queued"], ["false", "Not queued"]]);
+  options(queued, [
+    ["", "Queued or not"],
+    ["true", "Queued"],
+    ["false", "Not queued"],
+  ]);
   const search = h("input", { type: "search", name: "q", placeholder: "Name starts with…" });
   const pageSize = h("select", { name: "limit" });
-  options(pageSize, PAGE_SIZES.map((n) => [n, `${n} a page`]), 50);
+  options(
+    pageSize,
+    PAGE_SIZES.map((n) => [n, `${n} a page`]),
+    50,
+  );
   const filters = h(
     "form",
     { class: "filters", id: "location-filters" },
@@ -33,10 +41,19 @@ export function mountLocations(view, { api }) {
 
   const selectedLabel = h("span", { id: "selection-count" });
   const selectAll = h("button", { type: "button", class: "link", id: "select-all-matching" });
-  const clearAll = h("button", { type: "button", class: "link", id: "clear-selection" }, "Clear selection");
+  const clearAll = h(
+    "button",
+    { type: "button", class: "link", id: "clear-selection" },
+    "Clear selection",
+  );
   const selectionBar = h("div", { class: "selection-bar" }, selectedLabel, selectAll, clearAll);
 
-  const reason = h("input", { name: "reason", list: "reason-list", placeholder: "Existing or new reason", required: true });
+  const reason = h("input", {
+    name: "reason",
+    list: "reason-list",
+    placeholder: "Existing or new reason",
+    required: true,
+  });
   const reasonList = h("datalist", { id: "reason-list" });
   const group = h("select", { name: "priority_group" });
   const addButton = h("button", { type: "submit", id: "add-to-queue" }, "Add to queue…");
@@ -44,9 +61,21 @@ export function mountLocations(view, { api }) {
     "form",
     { class: "card action", id: "add-form" },
     h("h2", {}, "Add the selection to the queue"),
-    h("div", { class: "row" }, field("Reason", reason), reasonList, field("Priority group", group), addButton),
+    h(
+      "div",
+      { class: "row" },
+      field("Reason", reason),
+      reasonList,
+      field("Priority group", group),
+      addButton,
+    ),
   );
-  const panel = h("section", { class: "card result", id: "bulk-panel", hidden: true, "aria-live": "polite" });
+  const panel = h("section", {
+    class: "card result",
+    id: "bulk-panel",
+    hidden: true,
+    "aria-live": "polite",
+  });
 
   const gridElement = h("div", { id: "locations-grid" });
   let everyMatching = false; // "select all N matching this filter" is on
@@ -66,7 +95,8 @@ export function mountLocations(view, { api }) {
         title: "Queued",
         field: "queued",
         width: 90,
-        formatter: (cell) => (cell.getValue() ? h("span", { class: "badge queued" }, "queued") : ""),
+        formatter: (cell) =>
+          cell.getValue() ? h("span", { class: "badge queued" }, "queued") : "",
       },
     ],
     onSelectionChange: (rows) => {
@@ -77,7 +107,12 @@ export function mountLocations(view, { api }) {
 
   function currentFilter() {
     const filter = {};
-    for (const [key, control] of [["state", state], ["county", county], ["location_type", type], ["affiliation", affiliation]]) {
+    for (const [key, control] of [
+      ["state", state],
+      ["county", county],
+      ["location_type", type],
+      ["affiliation", affiliation],
+    ]) {
       if (control.value) filter[key] = control.value;
     }
     if (queued.value) filter.queued = queued.value === "true";
@@ -92,12 +127,18 @@ export function mountLocations(view, { api }) {
       selectedLabel.textContent = `All ${plural(total, "location")} matching this filter are selected.`;
       selectAll.hidden = true;
     } else {
-      selectedLabel.textContent = picked ? `${plural(picked, "location")} selected on this page.` : "No locations selected.";
+      selectedLabel.textContent = picked
+        ? `${plural(picked, "location")} selected on this page.`
+        : "No locations selected.";
       selectAll.hidden = !(picked > 0 && picked === shown && total > shown);
       selectAll.textContent = `Select all ${count(total)} matching this filter`;
     }
     clearAll.hidden = !picked && !everyMatching;
-    addButton.textContent = everyMatching ? `Add all ${count(total)} to queue…` : picked ? `Add ${count(picked)} to queue…` : "Add to queue…";
+    addButton.textContent = everyMatching
+      ? `Add all ${count(total)} to queue…`
+      : picked
+        ? `Add ${count(picked)} to queue…`
+        : "Add to queue…";
   }
 
   const pager = createPager({
@@ -164,7 +205,11 @@ export function mountLocations(view, { api }) {
   async function confirmThenWrite(action) {
     showPanel(h("p", { class: "muted" }, "Counting what this would do…"));
     const preview = await dryRun(api, action);
-    const go = h("button", { type: "button", id: "confirm-add" }, `Add ${count(preview.added)} to the queue`);
+    const go = h(
+      "button",
+      { type: "button", id: "confirm-add" },
+      `Add ${count(preview.added)} to the queue`,
+    );
     const cancel = h("button", { type: "button", class: "secondary", id: "cancel-add" }, "Cancel");
     go.disabled = preview.added === 0;
     showPanel(
@@ -190,7 +235,13 @@ export function mountLocations(view, { api }) {
       showPanel(
         h("h2", {}, "Done"),
         h("p", { id: "bulk-result", class: "success" }, describeResult(totals)),
-        h("p", { class: "muted" }, "A mistake? ", h("a", { href: "#/bulk-adds" }, "Undo it on the Bulk adds page"), "."),
+        h(
+          "p",
+          { class: "muted" },
+          "A mistake? ",
+          h("a", { href: "#/bulk-adds" }, "Undo it on the Bulk adds page"),
+          ".",
+        ),
       );
     } catch (error) {
       text.textContent = `Stopped: ${error.message} What was written before stays, and can be undone on the Bulk adds page.`;
@@ -205,7 +256,8 @@ export function mountLocations(view, { api }) {
   }
 
   function fillFacets(facets) {
-    const keep = (select, values, anyLabel) => options(select, choices(values, anyLabel), select.value);
+    const keep = (select, values, anyLabel) =>
+      options(select, choices(values, anyLabel), select.value);
     keep(state, facets.states, "Any state");
     keep(county, facets.counties, "Any county");
     keep(type, facets.location_types, "Any type");
@@ -214,7 +266,15 @@ export function mountLocations(view, { api }) {
     options(group, facets.groups, group.value || 99);
   }
 
-  view.replaceChildren(h("h1", {}, "Locations"), filters, selectionBar, gridElement, pager.element, addForm, panel);
+  view.replaceChildren(
+    h("h1", {}, "Locations"),
+    filters,
+    selectionBar,
+    gridElement,
+    pager.element,
+    addForm,
+    panel,
+  );
   renderSelection();
   guarded(null, async () => {
     fillFacets(await loadFacets(api));

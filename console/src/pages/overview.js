@@ -26,17 +26,43 @@ const hourLabel = (iso) =>
 
 export function mountOverview(view, { api, config }) {
   const card = (id, label) =>
-    h("div", { class: "stat", "data-stat": id }, h("span", { class: "stat-value" }, "–"), h("span", { class: "stat-label" }, label));
-  const cards = h("section", { class: "stats", id: "status-counts" }, card("open", "Open entries"), STATUS_CARDS.map(([id, label]) => card(id, label)));
+    h(
+      "div",
+      { class: "stat", "data-stat": id },
+      h("span", { class: "stat-value" }, "–"),
+      h("span", { class: "stat-label" }, label),
+    );
+  const cards = h(
+    "section",
+    { class: "stats", id: "status-counts" },
+    card("open", "Open entries"),
+    STATUS_CARDS.map(([id, label]) => card(id, label)),
+  );
   const groups = h("table", { class: "plain", id: "group-counts" });
-  const canvas = h("canvas", { id: "per-hour-chart", height: 220, role: "img", "aria-label": "Claims and reports per hour, last 24 hours" });
+  const canvas = h("canvas", {
+    id: "per-hour-chart",
+    height: 220,
+    role: "img",
+    "aria-label": "Claims and reports per hour, last 24 hours",
+  });
   // The chart's numbers as text, for screen readers and for anyone who wants exact figures.
   const perHour = h("table", { class: "plain", id: "per-hour-table" });
   const updated = h("p", { class: "muted", id: "overview-updated" });
   view.replaceChildren(
     h("h1", {}, "Overview"),
     cards,
-    h("div", { class: "two" }, h("section", { class: "card" }, h("h2", {}, "By priority group"), groups), h("section", { class: "card grow" }, h("h2", {}, "Claims and reports per hour, last 24 hours"), canvas, h("details", {}, h("summary", {}, "As a table"), perHour))),
+    h(
+      "div",
+      { class: "two" },
+      h("section", { class: "card" }, h("h2", {}, "By priority group"), groups),
+      h(
+        "section",
+        { class: "card grow" },
+        h("h2", {}, "Claims and reports per hour, last 24 hours"),
+        canvas,
+        h("details", {}, h("summary", {}, "As a table"), perHour),
+      ),
+    ),
     updated,
   );
 
@@ -64,15 +90,41 @@ export function mountOverview(view, { api, config }) {
     for (const [id] of STATUS_CARDS) stat(id, o.by_status?.[id]);
     groups.replaceChildren(
       h("thead", {}, h("tr", {}, h("th", {}, "Group"), h("th", {}, "Open entries"))),
-      h("tbody", {}, Object.entries(o.by_group ?? {}).map(([g, n]) => h("tr", { "data-group": g }, h("td", {}, g), h("td", {}, count(n))))),
+      h(
+        "tbody",
+        {},
+        Object.entries(o.by_group ?? {}).map(([g, n]) =>
+          h("tr", { "data-group": g }, h("td", {}, g), h("td", {}, count(n))),
+        ),
+      ),
     );
     chart.data.labels = o.per_hour.map((p) => hourLabel(p.hour));
     chart.data.datasets[0].data = o.per_hour.map((p) => p.claims);
     chart.data.datasets[1].data = o.per_hour.map((p) => p.reports);
     chart.update();
     perHour.replaceChildren(
-      h("thead", {}, h("tr", {}, ["Hour (UTC)", "Claims", "Reports"].map((t) => h("th", {}, t)))),
-      h("tbody", {}, o.per_hour.map((p) => h("tr", { "data-hour": p.hour }, h("td", {}, p.hour.slice(0, 16).replace("T", " ")), h("td", {}, count(p.claims)), h("td", {}, count(p.reports))))),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          ["Hour (UTC)", "Claims", "Reports"].map((t) => h("th", {}, t)),
+        ),
+      ),
+      h(
+        "tbody",
+        {},
+        o.per_hour.map((p) =>
+          h(
+            "tr",
+            { "data-hour": p.hour },
+            h("td", {}, p.hour.slice(0, 16).replace("T", " ")),
+            h("td", {}, count(p.claims)),
+            h("td", {}, count(p.reports)),
+          ),
+        ),
+      ),
     );
     updated.textContent = `Updated ${new Date(o.generated_at).toLocaleTimeString("en-US")}; refreshes every ${config.overviewRefreshSeconds} s.`;
   }

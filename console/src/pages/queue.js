@@ -35,7 +35,11 @@ export function mountQueue(view, { api }) {
   const group = h("select", { name: "priority_group" });
   const state = h("select", { name: "state" });
   const pageSize = h("select", { name: "limit" });
-  options(pageSize, [10, 25, 50, 100, 200].map((n) => [n, `${n} a page`]), 50);
+  options(
+    pageSize,
+    [10, 25, 50, 100, 200].map((n) => [n, `${n} a page`]),
+    50,
+  );
   const filters = h(
     "form",
     { class: "filters", id: "queue-filters" },
@@ -47,7 +51,8 @@ export function mountQueue(view, { api }) {
   );
 
   const selectedLabel = h("span", { id: "selection-count" }, "No entries selected.");
-  const button = (action, label, extra = {}) => h("button", { type: "button", "data-action": action, ...extra }, label);
+  const button = (action, label, extra = {}) =>
+    h("button", { type: "button", "data-action": action, ...extra }, label);
   const moveTo = h("select", { name: "move_to", "aria-label": "Priority group to move to" });
   const buttons = {
     clear: button("clear_claim", "Clear claims"),
@@ -70,7 +75,12 @@ export function mountQueue(view, { api }) {
     buttons.remove,
     buttons.csv,
   );
-  const result = h("p", { id: "queue-result", class: "success", hidden: true, "aria-live": "polite" });
+  const result = h("p", {
+    id: "queue-result",
+    class: "success",
+    hidden: true,
+    "aria-live": "polite",
+  });
 
   const gridElement = h("div", { id: "queue-grid" });
   const grid = createGrid(gridElement, {
@@ -85,7 +95,11 @@ export function mountQueue(view, { api }) {
         widthGrow: 3,
         formatter: (cell) => {
           const row = cell.getData();
-          const link = h("a", { href: "#", class: "entry-link", title: "Attempts and reports" }, row.location_name ?? row.location_id);
+          const link = h(
+            "a",
+            { href: "#", class: "entry-link", title: "Attempts and reports" },
+            row.location_name ?? row.location_id,
+          );
           link.addEventListener("click", (event) => {
             // A click on the name opens the history; it must not change the selection.
             event.preventDefault();
@@ -102,9 +116,21 @@ export function mountQueue(view, { api }) {
         title: "Status",
         field: "status",
         width: 160,
-        formatter: (cell) => h("span", { class: `badge ${cell.getValue()}` }, STATUS_LABEL[cell.getValue()] ?? cell.getValue()),
+        formatter: (cell) =>
+          h(
+            "span",
+            { class: `badge ${cell.getValue()}` },
+            STATUS_LABEL[cell.getValue()] ?? cell.getValue(),
+          ),
       },
-      { title: "Holder", field: "holder_email", widthGrow: 1.5, formatter: (cell) => cell.getValue() ?? cell.getData().holder ?? "" },
+      {
+        title: "Holder",
+        field: "holder_email",
+        widthGrow: 1.5,
+        // A text node: Tabulator would put a returned string in as HTML.
+        formatter: (cell) =>
+          document.createTextNode(cell.getValue() ?? cell.getData().holder ?? ""),
+      },
       {
         title: "Time left",
         field: "time_left_s",
@@ -120,7 +146,9 @@ export function mountQueue(view, { api }) {
   });
 
   function renderSelection(picked) {
-    selectedLabel.textContent = picked ? `${plural(picked, "entry", "entries")} selected.` : "No entries selected.";
+    selectedLabel.textContent = picked
+      ? `${plural(picked, "entry", "entries")} selected.`
+      : "No entries selected.";
     for (const b of Object.values(buttons)) b.disabled = picked === 0;
   }
 
@@ -151,7 +179,10 @@ export function mountQueue(view, { api }) {
     const unchanged = [];
     const notFound = [];
     for (let i = 0; i < ids.length; i += MAX_IDS) {
-      const answer = await api.post("updateEntries", { ...body, entry_ids: ids.slice(i, i + MAX_IDS) });
+      const answer = await api.post("updateEntries", {
+        ...body,
+        entry_ids: ids.slice(i, i + MAX_IDS),
+      });
       changed += answer.changed;
       unchanged.push(...(answer.unchanged ?? []));
       notFound.push(...(answer.not_found ?? []));

@@ -5,7 +5,12 @@ import { h } from "../dom.js";
 
 export function renderSignIn(view, { auth, config }) {
   const error = h("p", { class: "error-text", role: "alert", hidden: true });
-  const email = h("input", { type: "email", name: "email", autocomplete: "username", required: true });
+  const email = h("input", {
+    type: "email",
+    name: "email",
+    autocomplete: "username",
+    required: true,
+  });
   const password = h("input", {
     type: "password",
     name: "password",
@@ -36,7 +41,9 @@ export function renderSignIn(view, { auth, config }) {
   });
   if (config.googleSignIn) {
     const google = h("button", { type: "button", class: "secondary" }, "Sign in with Google");
-    google.addEventListener("click", () => guarded(google, () => signInWithGoogle(auth).catch(fail)));
+    google.addEventListener("click", () =>
+      guarded(google, () => signInWithGoogle(auth).catch(fail)),
+    );
     form.append(h("p", { class: "or" }, "or"), google);
   }
   view.replaceChildren(form);
