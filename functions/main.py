@@ -6,7 +6,7 @@ function uses.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import functions_framework
 
@@ -26,18 +26,48 @@ def _settings() -> Settings:
     return get_settings()
 
 
-def _user(request: flask.Request, role: Role | None) -> User:
+# Who may call each function: one row per function in __all__ (a test fails without it, and
+# the authorisation matrix test is generated from it). "any": every signed-in user; "task":
+# Cloud Tasks' OIDC token (expireClaim checks it itself).
+ACCESS: dict[str, Role | Literal["any", "task"]] = {
+    "checkAuth": "any",
+    "requestCall": "caller",
+    "submitReport": "caller",
+    "callerStats": "caller",
+    "extendCall": "caller",
+    "releaseCall": "caller",
+    "bulkEnqueue": "staff",
+    "updateEntries": "staff",
+    "listEntries": "staff",
+    "listLocations": "staff",
+    "locationFacets": "staff",
+    "entryDetails": "staff",
+    "listBulkAdds": "staff",
+    "undoBulkAdd": "staff",
+    "queueOverview": "staff",
+    "expireClaim": "task",
+}
+
+
+def _user(request: flask.Request, function: str) -> User:
+    """The signed-in user, if ACCESS lets them call `function`."""
     from shared import auth
 
-    user = auth.verify(request.headers.get("Authorization"), _settings().project_id)
-    return auth.require(user, role) if role else user
+    s = _settings()
+    user = auth.verify(
+        request.headers.get("Authorization"), s.project_id, s.revocation_check_seconds
+    )
+    role = ACCESS[function]
+    if role == "any" or role == "task":
+        return user
+    return auth.require(user, role)
 
 
 @functions_framework.http
 @endpoint(("GET", "POST"))
 def checkAuth(request: flask.Request) -> dict[str, Any]:
     """Who am I: `authorizedCaller` plus every role the token carries."""
-    user = _user(request, None)
+    user = _user(request, "checkAuth")
     return {
         "authorizedCaller": user.has("caller"),
         "authorizedStaff": user.has("staff"),
@@ -53,7 +83,7 @@ def requestCall(request: flask.Request) -> dict[str, Any]:
     """The next location to call, claimed for the caller with a lease."""
     from shared import calls, clock, store, tasks, web
 
-    user = _user(request, "caller")
+    user = _user(request, "requestCall")
     query = web.parse(calls.CallQuery, request.args.to_dict())
     s = _settings()
 
@@ -79,7 +109,7 @@ def submitReport(request: flask.Request) -> dict[str, Any]:
     """Store a report; it completes (or reschedules) the location's open queue entry."""
     from shared import clock, reports, store, web
 
-    user = _user(request, "caller")
+    user = _user(request, "submitReport")
     s = _settings()
     body = web.parse(reports.ReportBody, web.read_json(request, s.max_body_bytes))
     report_id = reports.submit_report(
@@ -94,7 +124,7 @@ def callerStats(request: flask.Request) -> dict[str, Any]:
     """Reports by the signed-in caller: all time and today (organisation's time zone)."""
     from shared import clock, reports, store
 
-    user = _user(request, "caller")
+    user = _user(request, "callerStats")
     s = _settings()
     return reports.caller_stats(store.client(s.project_id), user, clock.now(), s.tz)
 
@@ -105,7 +135,7 @@ def bulkEnqueue(request: flask.Request) -> dict[str, Any]:
     """Staff: add many locations to the queue with one reason, by ids or by filter."""
     from shared import clock, enqueue, store, web
 
-    user = _user(request, "staff")
+    user = _user(request, "bulkEnqueue")
     s = _settings()
     body = web.parse(enqueue.BulkEnqueueBody, web.read_json(request, s.max_body_bytes))
     result = enqueue.bulk_enqueue(
@@ -120,7 +150,7 @@ def extendCall(request: flask.Request) -> dict[str, Any]:
     """The holder extends their lease by one step; answers the updated lease."""
     from shared import caller_view, clock, lease_changes, store, tasks, web
 
-    user = _user(request, "caller")
+    user = _user(request, "extendCall")
     s = _settings()
     ref = web.parse(lease_changes.LeaseRef, web.read_json(request, s.max_body_bytes))
     entry = lease_changes.extend(
@@ -137,7 +167,7 @@ def releaseCall(request: flask.Request) -> dict[str, Any]:
     """The holder gives the call back before the lease ends."""
     from shared import clock, lease_changes, store, web
 
-    user = _user(request, "caller")
+    user = _user(request, "releaseCall")
     s = _settings()
     ref = web.parse(lease_changes.LeaseRef, web.read_json(request, s.max_body_bytes))
     lease_changes.release(store.client(s.project_id), user.uid, ref, clock.now(), s.lease_policy)
@@ -179,7 +209,7 @@ def updateEntries(request: flask.Request) -> dict[str, Any]:
     """Staff: remove queue entries, or return entries flagged for attention to rotation."""
     from shared import clock, entry_admin, store, web
 
-    user = _user(request, "staff")
+    user = _user(request, "updateEntries")
     s = _settings()
     body = web.parse(entry_admin.UpdateEntriesBody, web.read_json(request, s.max_body_bytes))
     result = entry_admin.update_entries(store.client(s.project_id), user, body, clock.now())
@@ -192,7 +222,7 @@ def listEntries(request: flask.Request) -> dict[str, Any]:
     """Staff: open queue entries (or only those flagged for attention), a page at a time."""
     from shared import clock, entry_admin, store, web
 
-    _user(request, "staff")
+    _user(request, "listEntries")
     s = _settings()
     query = web.parse(entry_admin.ListEntriesQuery, request.args.to_dict())
     return entry_admin.list_entries(store.client(s.project_id), query, clock.now())
@@ -204,7 +234,7 @@ def listLocations(request: flask.Request) -> dict[str, Any]:
     """Staff: locations matching the console's filters, a page at a time, with the total."""
     from shared import locations, store, web
 
-    _user(request, "staff")
+    _user(request, "listLocations")
     s = _settings()
     query = web.parse(locations.LocationQuery, request.args.to_dict())
     return locations.list_locations(store.client(s.project_id), query)
@@ -216,7 +246,7 @@ def locationFacets(request: flask.Request) -> dict[str, Any]:
     """Staff: the values the console's filters offer (states, counties, types, reasons...)."""
     from shared import locations, store
 
-    _user(request, "staff")
+    _user(request, "locationFacets")
     s = _settings()
     return locations.facets(store.client(s.project_id), s.project_id)
 
@@ -227,7 +257,7 @@ def entryDetails(request: flask.Request) -> dict[str, Any]:
     """Staff: one queue entry with its attempt history and its reports."""
     from shared import clock, entry_admin, store, web
 
-    _user(request, "staff")
+    _user(request, "entryDetails")
     s = _settings()
     query = web.parse(entry_admin.EntryDetailsQuery, request.args.to_dict())
     return entry_admin.entry_details(store.client(s.project_id), query, clock.now())
@@ -239,7 +269,7 @@ def listBulkAdds(request: flask.Request) -> dict[str, Any]:
     """Staff: recent bulk adds (who, when, reason, how many), newest first."""
     from shared import bulk_adds, store, web
 
-    _user(request, "staff")
+    _user(request, "listBulkAdds")
     s = _settings()
     query = web.parse(bulk_adds.ListBulkAddsQuery, request.args.to_dict())
     return bulk_adds.list_bulk_adds(store.client(s.project_id), query)
@@ -251,7 +281,7 @@ def undoBulkAdd(request: flask.Request) -> dict[str, Any]:
     """Staff: remove the entries a bulk add opened that nobody has claimed yet."""
     from shared import bulk_adds, clock, store, web
 
-    user = _user(request, "staff")
+    user = _user(request, "undoBulkAdd")
     s = _settings()
     body = web.parse(bulk_adds.UndoBody, web.read_json(request, s.max_body_bytes))
     return bulk_adds.undo(store.client(s.project_id), user, body, clock.now())
@@ -263,7 +293,7 @@ def queueOverview(request: flask.Request) -> dict[str, Any]:
     """Staff: open entries by status and priority group, claims and reports per hour."""
     from shared import clock, overview, store
 
-    _user(request, "staff")
+    _user(request, "queueOverview")
     s = _settings()
     return overview.queue_overview(store.client(s.project_id), clock.now())
 

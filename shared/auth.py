@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -15,6 +16,8 @@ Role = Literal["caller", "staff"]
 ROLES: tuple[Role, ...] = ("caller", "staff")
 
 _apps: PerProcess[firebase_admin.App] = PerProcess()
+# uid -> when this instance last found the user active (time.monotonic()).
+_active: dict[str, float] = {}
 
 
 @dataclass(frozen=True)
@@ -68,13 +71,16 @@ def roles_of(claims: dict[str, Any]) -> frozenset[str]:
     return frozenset(r for r in raw if isinstance(r, str))
 
 
-def verify(authorization: str | None, project_id: str | None = None) -> User:
-    """Verify a Firebase ID token from the Authorization header."""
+def verify(
+    authorization: str | None, project_id: str | None = None, revocation_check_seconds: int = 60
+) -> User:
+    """Verify a Firebase ID token from the Authorization header, and that its user is active."""
     token = bearer_token(authorization)
     from firebase_admin import auth
 
+    app = firebase_app(project_id)
     try:
-        claims: dict[str, Any] = auth.verify_id_token(token, app=firebase_app(project_id))
+        claims: dict[str, Any] = auth.verify_id_token(token, app=app)
     except (ValueError, auth.InvalidIdTokenError, auth.ExpiredIdTokenError) as exc:
         raise Unauthorized(
             f"The sign-in token was rejected ({type(exc).__name__}); sign in again.",
@@ -84,7 +90,39 @@ def verify(authorization: str | None, project_id: str | None = None) -> User:
         raise Unauthorized(
             "The sign-in token could not be checked right now; try again.", error="invalid_token"
         ) from exc
+    if not _unexpired(claims, time.time()):
+        # firebase-admin checks expiry itself, except for the Auth emulator's tokens.
+        raise Unauthorized("The sign-in token has expired; sign in again.", error="invalid_token")
+    _check_active(str(claims["uid"]), claims, app, revocation_check_seconds)
     return User(uid=str(claims["uid"]), email=claims.get("email"), roles=roles_of(claims))
+
+
+def _unexpired(claims: dict[str, Any], now: float) -> bool:
+    exp = claims.get("exp")
+    return isinstance(exp, int | float) and exp > now
+
+
+def _check_active(uid: str, claims: dict[str, Any], app: Any, staleness: int) -> None:
+    """Refuse users that are disabled, deleted, or whose tokens were revoked.
+
+    A signed token stays valid for up to an hour; this asks the Auth service, at most once
+    per `staleness` seconds per user and instance (docs/security.md has the measured cost).
+    """
+    checked = _active.get(uid)
+    if staleness and checked is not None and time.monotonic() - checked < staleness:
+        return
+    from firebase_admin import auth
+
+    try:
+        record = auth.get_user(uid, app=app)
+    except auth.UserNotFoundError as exc:
+        raise Unauthorized("This account no longer exists.", error="invalid_token") from exc
+    if record.disabled:
+        raise Unauthorized("This account is disabled.", error="user_disabled")
+    valid_after = (record.tokens_valid_after_timestamp or 0) / 1000
+    if float(claims.get("iat") or 0) < valid_after:
+        raise Unauthorized("This sign-in was revoked; sign in again.", error="token_revoked")
+    _active[uid] = time.monotonic()
 
 
 def require(user: User, role: Role) -> User:

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     max_lease_seconds: int = Field(3600, alias="MAX_LEASE_SECONDS", ge=1)
     lease_end_margin_seconds: int = Field(2, alias="LEASE_END_MARGIN_SECONDS", ge=0)
     max_expiries: int = Field(3, alias="MAX_EXPIRIES", ge=1)
+    # How stale the "user not disabled, tokens not revoked" check may be, per instance and
+    # user (one Auth API call per user per this many seconds); 0 checks on every call.
+    revocation_check_seconds: int = Field(60, alias="REVOCATION_CHECK_SECONDS", ge=0)
     # A skip without "Do not call until" comes back after this; one further ahead than the
     # horizon is refused (a caller cannot take a place out of the queue for good).
     skip_default_delay_seconds: int = Field(7200, alias="SKIP_DEFAULT_DELAY_SECONDS", ge=0)
