@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from shared import leases, store
+from shared import leases, selection, store
 from shared.errors import Conflict
 from shared.models import (
     Attempt,
@@ -157,6 +157,7 @@ def new_entry(
 ) -> Entry:
     """A new stay of a location in the queue, available from `vest_at` (default: now)."""
     start = vest_at or now
+    rand = _rng.random()
     return Entry(
         id=store.new_id(),
         location_id=location_id,
@@ -166,7 +167,8 @@ def new_entry(
         position=position,
         vest_at=start,
         available_at=start,
-        rand=_rng.random(),
+        rand=rand,
+        cells=selection.cells_of(rand),
         added_by=uid,
         added_at=now,
         previous_entry_id=previous_entry_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 PRIORITY_GROUPS: tuple[int, ...] = (1, 2, 3, 4, 99)
 DEFAULT_PRIORITY_GROUP = 99
@@ -95,6 +95,9 @@ class Entry(Document):
     vest_at: datetime
     available_at: datetime
     rand: float
+    # The cells of the key space `rand` falls in, one per level (selection.cells_of): what the
+    # draw queries. Documents written before the field existed get it from their `rand`.
+    cells: list[str] = Field(default_factory=list)
     open: bool = True
     status: EntryStatus = "open"
     added_by: str
@@ -117,6 +120,14 @@ class Entry(Document):
     resumed_at: datetime | None = None
     resumed_by: str | None = None
     removal_note: str | None = None
+
+    @model_validator(mode="after")
+    def _cells(self) -> Entry:
+        if not self.cells:
+            from shared.selection import cells_of
+
+            self.cells = cells_of(self.rand)
+        return self
 
 
 class Attempt(Document):
