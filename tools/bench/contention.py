@@ -26,7 +26,8 @@ PASSWORD = "bench-password-1"
 
 HEADER = (
     f"{'callers':>8} {'entries':>8} {'claims/s':>9} {'p50 ms':>8} {'p99 ms':>8}"
-    f" {'attempts':>9} {'naive':>7} {'naive p50':>10} {'dups':>5}"
+    f" {'attempts':>9} {'failed':>7} | naive: {'attempts':>8} {'claims/s':>9} {'p50 ms':>7}"
+    f" {'failed':>7} | {'dups':>4}"
 )
 
 
@@ -69,7 +70,9 @@ def _line(row: dict[str, Any]) -> str:
     return (
         f"{row['callers']:>8} {row['entries']:>8} {row['claims_per_s']:>9.1f}"
         f" {row['p50_ms']:>8.0f} {row['p99_ms']:>8.0f} {row['attempts_per_claim']:>9.3f}"
-        f" {naive['attempts_per_claim']:>7.2f} {naive['p50_ms']:>10.0f} {row['duplicates']:>5}"
+        f" {row['failed']:>7} |        {naive['attempts_per_claim']:>8.2f}"
+        f" {naive['claims_per_s']:>9.1f} {naive['p50_ms']:>7.0f} {naive['failed']:>7}"
+        f" | {row['duplicates']:>4}"
     )
 
 
