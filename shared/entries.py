@@ -360,6 +360,28 @@ def resume(db: Client, tx: Transaction, entry: Entry, by: str, now: datetime) ->
     return _update(db, tx, entry, fields)
 
 
+def add_missing_cells(db: Client) -> int:
+    """Give open entries written before `cells` existed their cells (draws find them then).
+
+    Run once after deploying the cell draw. A claim racing this redraws the cells anyway,
+    and the draw is uniform whatever cell an entry sits in, so no fence is needed.
+    """
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    query = db.collection(store.ENTRIES).where(filter=FieldFilter("open", "==", True))
+    pending = [
+        (s.reference, (s.to_dict() or {}).get("rand", 0.0))
+        for s in query.select(["rand", "cells"]).stream()
+        if not (s.to_dict() or {}).get("cells")
+    ]
+    for start in range(0, len(pending), store.MAX_BATCH_WRITES):
+        batch = db.batch()
+        for ref, rand in pending[start : start + store.MAX_BATCH_WRITES]:
+            batch.update(ref, {"cells": selection.cells_of(float(rand))})
+        batch.commit()
+    return len(pending)
+
+
 def transact(db: Client, run: Callable[[Transaction], T], tries: int = 3) -> T:
     """Run `run` in a transaction, again (re-reading) when a fence says a change came first.
 
