@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -152,6 +152,7 @@ def _one_run(db: Any, base: str, tokens: list[str], callers: int, entries: int) 
         "p99_ms": round(percentile(latencies, 0.99), 1),
         "attempts_per_claim": round(sum(attempts) / max(1, len(attempts)), 3),
         "failed": len(failed),
+        "failed_statuses": {str(k): v for k, v in sorted(Counter(failed).items())},
         "duplicates": duplicates(_attempts(db)),
     }
 
