@@ -100,6 +100,7 @@ def requestCall(request: flask.Request) -> dict[str, Any]:
         window_size=s.candidate_window,
         max_attempts=s.max_claim_attempts,
         on_claim=schedule,
+        strategy=s.draw_strategy,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from shared import entries, leases, selection, store
 from shared.auth import User
 from shared.caller_view import present
+from shared.config import DrawStrategy
 from shared.errors import Contention, NotFound, NothingToCall, TooMany
 from shared.leases import LeasePolicy
 from shared.models import Caller, County, Entry, Location, Provider
@@ -75,6 +76,7 @@ def request_call(
     window_size: int,
     max_attempts: int,
     on_claim: Callable[[Entry], object] | None = None,
+    strategy: DrawStrategy = "cells",
 ) -> dict[str, Any]:
     """The location to call next, claimed for `user` unless asked not to.
 
@@ -95,40 +97,69 @@ def request_call(
         if held is not None:
             return view_of_entry(db, held[0])
     tried: set[str] = set()
-    attempts = draws = 0
+    attempts = 0
     for group in selection.groups_in_order():
-        while True:
-            drawn = draw_window(db, group, query.state, now, window_size)
-            draws += 1
-            window = {e.id: e for e in drawn if e.id not in tried}
-            if not window:
-                # A full window of entries already tried may hide untried ones elsewhere in
-                # the key space: draw again from another random point, a bounded number of times.
-                if len(drawn) < window_size or draws > max_attempts:
-                    break
+        for entry in candidates(db, group, query.state, now, window_size, tried, strategy):
+            tried.add(entry.id)
+            if query.no_claim:
+                return view_of_entry(db, entry, with_lease=False)
+            if attempts >= max_attempts:
+                raise TooMany(
+                    "Many callers are asking at once; please try again in a moment.",
+                    error="busy",
+                )
+            attempts += 1
+            try:
+                taken = take(db, entry.id, user, now, policy)
+            except Contention:
                 continue
-            for entry_id in selection.try_order(list(window), _rng):
-                tried.add(entry_id)
-                if query.no_claim:
-                    return view_of_entry(db, window[entry_id], with_lease=False)
-                if attempts >= max_attempts:
-                    raise TooMany(
-                        "Many callers are asking at once; please try again in a moment.",
-                        error="busy",
-                    )
-                attempts += 1
-                try:
-                    taken = take(db, entry_id, user, now, policy)
-                except Contention:
-                    continue
-                if taken.new and on_claim is not None:
-                    on_claim(taken.entry)
-                return view_of_entry(db, taken.entry)
+            if taken.new and on_claim is not None:
+                on_claim(taken.entry)
+            body = view_of_entry(db, taken.entry)
+            if taken.new:
+                # Claim transactions this request tried: 1 unless it lost races (benchmarks).
+                body["claim_attempts"] = attempts
+            return body
     raise NothingToCall()
 
 
-def draw_window(db: Client, group: int, state: str | None, now: datetime, size: int) -> list[Entry]:
-    """Up to `size` available entries of a group, from a random point in the key space."""
+# The level each (group, state) draw settled at in this process: the next draw starts there.
+_levels: dict[tuple[int, str | None], int] = {}
+
+
+def candidates(
+    db: Client,
+    group: int,
+    state: str | None,
+    now: datetime,
+    size: int,
+    tried: set[str],
+    strategy: DrawStrategy = "cells",
+) -> Iterator[Entry]:
+    """Available entries of a group not in `tried`, in the order to try them.
+
+    "cells" draws each uniformly at random (`selection.CellDraw`); "naive", a benchmark
+    baseline only, offers the longest available first, as every caller would try it.
+    """
+    if strategy == "naive":
+        yield from _longest_available(db, group, state, now, size, tried)
+        return
+    found: dict[str, Entry] = {}
+
+    def fetch(level: int, cell: int) -> list[str]:
+        got = draw_cell(db, group, state, now, selection.cell_label(level, cell), size)
+        found.update((e.id, e) for e in got)
+        return [e.id for e in got]
+
+    key = (group, state)
+    draw = selection.CellDraw(fetch, capacity=size, rng=_rng, level=_levels.get(key, 0))
+    while (entry_id := draw.next(tried)) is not None:
+        _levels[key] = draw.level
+        yield found[entry_id]
+    _levels[key] = draw.level
+
+
+def _available(db: Client, group: int, state: str | None, now: datetime) -> Any:
     from google.cloud.firestore_v1.base_query import FieldFilter
 
     query = (
@@ -139,27 +170,37 @@ def draw_window(db: Client, group: int, state: str | None, now: datetime, size: 
     )
     if state is not None:
         query = query.where(filter=FieldFilter("state", "==", state))
-    query = query.where(filter=FieldFilter("available_at", "<=", now))
-    start = _rng.random()
-    after = list(
-        query.where(filter=FieldFilter("rand", ">=", start)).order_by("rand").limit(size).stream()
+    return query.where(filter=FieldFilter("available_at", "<=", now))
+
+
+def draw_cell(
+    db: Client, group: int, state: str | None, now: datetime, cell: str, size: int
+) -> list[Entry]:
+    """Up to `size` available entries of a group in one cell of the random key space.
+
+    The index holds `cells` as array-contains before `available_at`, so production reads only
+    available entries of the cell: no held or scheduled entry is passed over.
+    """
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    query = _available(db, group, state, now).where(
+        filter=FieldFilter("cells", "array_contains", cell)
     )
-    wrapped = []
-    if len(after) < size:
-        wrapped = list(
-            query.where(filter=FieldFilter("rand", "<", start))
-            .order_by("rand")
-            .limit(size - len(after))
-            .stream()
+    loaded = (store.load(Entry, s) for s in query.limit(size).stream())
+    return [e for e in loaded if e is not None]
+
+
+def _longest_available(
+    db: Client, group: int, state: str | None, now: datetime, size: int, tried: set[str]
+) -> Iterator[Entry]:
+    while True:
+        snapshots = list(
+            _available(db, group, state, now).order_by("available_at").limit(size).stream()
         )
-    by_id = {s.id: s for s in (*after, *wrapped)}
-    entries = (
-        store.load(Entry, by_id[i])
-        for i in selection.window(
-            after=[s.id for s in after], wrapped=[s.id for s in wrapped], size=size
-        )
-    )
-    return [e for e in entries if e is not None]
+        fresh = [e for e in (store.load(Entry, s) for s in snapshots) if e and e.id not in tried]
+        yield from fresh
+        if len(snapshots) < size or not fresh:
+            return
 
 
 def take(db: Client, entry_id: str, user: User, now: datetime, policy: LeasePolicy) -> Taken:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import lru_cache
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
@@ -11,6 +12,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.callbacks import CallBackPolicy
 from shared.leases import LeasePolicy
+
+# How requestCall chooses among available entries: "cells" (uniform, docs/concurrency.md);
+# "naive" (longest available first) exists only as the contention benchmark's baseline.
+DrawStrategy = Literal["cells", "naive"]
 
 
 class Settings(BaseSettings):
@@ -27,6 +32,7 @@ class Settings(BaseSettings):
     # Upper bound on claim transactions per request; each lost race means another
     # caller got an entry, so this only bites under extreme contention.
     max_claim_attempts: int = Field(60, alias="MAX_CLAIM_ATTEMPTS", ge=1)
+    draw_strategy: DrawStrategy = Field("cells", alias="DRAW_STRATEGY")
     max_bulk_locations: int = Field(10000, alias="MAX_BULK_LOCATIONS", ge=1)
     max_body_bytes: int = Field(1_048_576, alias="MAX_BODY_BYTES", ge=1024)
     allowed_origins: str = Field("*", alias="ALLOWED_ORIGINS")

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from shared import leases, store
+from shared import leases, selection, store
 from shared.errors import Conflict
 from shared.models import (
     Attempt,
@@ -158,6 +158,7 @@ def new_entry(
 ) -> Entry:
     """A new stay of a location in the queue, available from `vest_at` (default: now)."""
     start = vest_at or now
+    rand = _rng.random()
     return Entry(
         id=store.new_id(),
         location_id=location_id,
@@ -167,7 +168,8 @@ def new_entry(
         position=position,
         vest_at=start,
         available_at=start,
-        rand=_rng.random(),
+        rand=rand,
+        cells=selection.cells_of(rand),
         added_by=uid,
         added_at=now,
         previous_entry_id=previous_entry_id,
@@ -400,6 +402,28 @@ def resume(db: Client, tx: Transaction, entry: Entry, by: str, now: datetime) ->
         "version": version,
     }
     return _update(db, tx, entry, fields)
+
+
+def add_missing_cells(db: Client) -> int:
+    """Give open entries written before `cells` existed their cells (draws find them then).
+
+    Run once after deploying the cell draw. A claim racing this redraws the cells anyway,
+    and the draw is uniform whatever cell an entry sits in, so no fence is needed.
+    """
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    query = db.collection(store.ENTRIES).where(filter=FieldFilter("open", "==", True))
+    pending = [
+        (s.reference, (s.to_dict() or {}).get("rand", 0.0))
+        for s in query.select(["rand", "cells"]).stream()
+        if not (s.to_dict() or {}).get("cells")
+    ]
+    for start in range(0, len(pending), store.MAX_BATCH_WRITES):
+        batch = db.batch()
+        for ref, rand in pending[start : start + store.MAX_BATCH_WRITES]:
+            batch.update(ref, {"cells": selection.cells_of(float(rand))})
+        batch.commit()
+    return len(pending)
 
 
 def transact(db: Client, run: Callable[[Transaction], T], tries: int = 3) -> T:

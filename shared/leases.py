@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from shared.models import Attempt, Entry, Outcome
+from shared.selection import cells_of
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def grant(
 ) -> tuple[Attempt, dict[str, Any]]:
     """The attempt to create and the entry fields to update when `uid` claims `entry`.
 
-    The random key is redrawn so that no entry keeps a lucky gap in the key space for long.
+    The random key (and its cells) is redrawn so that cells stay evenly filled.
     """
     until = now + timedelta(seconds=policy.lease_seconds)
     seq = entry.claim_seq + 1
@@ -104,6 +105,7 @@ def grant(
         "claim_seq": seq,
         "available_at": max(until, entry.vest_at),
         "rand": rand,
+        "cells": cells_of(rand),
     }
     return attempt, update
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 PRIORITY_GROUPS: tuple[int, ...] = (1, 2, 3, 4, 99)
 DEFAULT_PRIORITY_GROUP = 99
@@ -103,6 +103,9 @@ class Entry(Document):
     vest_at: datetime
     available_at: datetime
     rand: float
+    # The cells of the key space `rand` falls in, one per level (selection.cells_of): what the
+    # draw queries. Documents written before the field existed get it from their `rand`.
+    cells: list[str] = Field(default_factory=list)
     open: bool = True
     status: EntryStatus = "open"
     added_by: str
@@ -128,6 +131,14 @@ class Entry(Document):
     removal_note: str | None = None
     # The staff bulk add that opened this entry (`bulk_adds/{id}`), for undo.
     bulk_id: str | None = None
+
+    @model_validator(mode="after")
+    def _cells(self) -> Entry:
+        if not self.cells:
+            from shared.selection import cells_of
+
+            self.cells = cells_of(self.rand)
+        return self
 
 
 class Attempt(Document):

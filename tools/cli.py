@@ -96,7 +96,20 @@ def _parser() -> argparse.ArgumentParser:
         help=f"how many demo locations (default {DEFAULT_LOCATIONS})",
     )
     seed.set_defaults(run=_seed_demo)
+    cells = commands.add_parser(
+        "add-draw-cells", help="give open entries from before the cell draw their cells (once)"
+    )
+    cells.set_defaults(run=_add_draw_cells)
     return parser
+
+
+def _add_draw_cells(args: argparse.Namespace) -> int:
+    from shared import entries, store
+    from shared.config import get_settings
+
+    added = entries.add_missing_cells(store.client(get_settings().project_id))
+    print(f"{added} open entries given their draw cells")
+    return EXIT_OK
 
 
 def _positive(value: str) -> int:

@@ -67,7 +67,7 @@ def test_queries_are_recorded_in_process_and_in_functions_servers(
         for _, r in draws
         for f in r["query"]["where"]["compositeFilter"]["filters"]
     }
-    assert {"open", "needs_attention", "priority_group", "available_at", "rand"} <= fields
+    assert {"open", "needs_attention", "priority_group", "available_at", "cells"} <= fields
 
 
 def test_removing_the_draw_index_names_the_draw_and_the_index_to_add(
@@ -95,7 +95,7 @@ def is_draw_index(index: dict[str, Any]) -> bool:
     names = [f["fieldPath"] for f in index["fields"]]
     return (
         index["collectionGroup"] == "entries"
-        and names[-2:] == ["rand", "available_at"]
+        and names[-2:] == ["cells", "available_at"]
         and ("state" not in names)
     )
 

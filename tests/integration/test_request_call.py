@@ -269,3 +269,18 @@ def test_ended_lease_with_a_controlled_clock(
     reply = inproc.call("requestCall", second, params={"state": "all"})
     assert reply.status == 200
     assert reply.body["lease"]["claim_seq"] == 2
+
+
+def test_entries_from_before_the_cell_draw_are_drawn_after_add_draw_cells(
+    api: HttpApi, db: Any, staff_token: str, caller_token: str
+) -> None:
+    from shared import entries
+
+    enqueue(api, staff_token, add_locations(db, 3))
+    # An empty list stands for the missing field: the emulator ignores DELETE_FIELD.
+    for snapshot in db.collection(store.ENTRIES).stream():
+        snapshot.reference.update({"cells": []})
+    assert api.call("requestCall", caller_token, params={"state": "all"}).status == 404
+    assert entries.add_missing_cells(db) == 3
+    assert entries.add_missing_cells(db) == 0
+    assert api.call("requestCall", caller_token, params={"state": "all"}).status == 200

@@ -29,22 +29,106 @@ def test_groups_most_urgent_first() -> None:
 
 
 @pytest.mark.parametrize(
-    ("after", "wrapped", "size", "expected"),
+    ("rand", "cells"),
     [
-        (["c", "d"], ["a", "b"], 3, ["c", "d", "a"]),
-        (["c"], ["a", "c"], 5, ["c", "a"]),
-        ([], ["a"], 2, ["a"]),
-        (["a", "b", "c"], [], 2, ["a", "b"]),
+        (0.0, ["0:0", "1:0", "2:0", "3:0"]),
+        (0.3, ["0:0", "1:0", "2:1", "3:2"]),
+        (0.5, ["0:0", "1:1", "2:2", "3:4"]),
+        (0.999999, ["0:0", "1:1", "2:3", "3:7"]),
     ],
 )
-def test_window_wraps_around(
-    after: list[str], wrapped: list[str], size: int, expected: list[str]
-) -> None:
-    assert selection.window(after, wrapped, size) == expected
+def test_cells_of(rand: float, cells: list[str]) -> None:
+    assert selection.cells_of(rand, levels=4) == cells
 
 
-def test_try_order_is_a_uniform_permutation() -> None:
-    rng = random.Random(7)
-    firsts = Counter(selection.try_order(["a", "b", "c", "d"], rng)[0] for _ in range(4000))
-    assert set(firsts) == {"a", "b", "c", "d"}
-    assert all(900 < n < 1100 for n in firsts.values()), firsts
+def test_every_entry_has_one_cell_per_level() -> None:
+    labels = selection.cells_of(0.123456)
+    assert len(labels) == selection.CELL_LEVELS
+    assert labels[-1] == f"16:{int(0.123456 * 2**16)}"
+
+
+class Group:
+    """A priority group as plain values: available entries' cells, and every fetch made."""
+
+    def __init__(self, available: int, seed: int = 1) -> None:
+        rng = random.Random(seed)
+        self.by_cell: dict[str, list[str]] = {}
+        for n in range(available):
+            for label in selection.cells_of(rng.random()):
+                self.by_cell.setdefault(label, []).append(f"e{n}")
+        self.reads = 0
+        self.fetches = 0
+
+    def fetch(self, capacity: int) -> selection.Fetch:
+        def run(level: int, cell: int) -> list[str]:
+            got = self.by_cell.get(selection.cell_label(level, cell), [])[:capacity]
+            self.reads += len(got)
+            self.fetches += 1
+            return got
+
+        return run
+
+
+def draws(group: Group, n: int, capacity: int, seed: int = 3) -> tuple[Counter[str], int]:
+    """`n` draws as requestCall makes them (each starts at the level the last settled at)."""
+    rng = random.Random(seed)
+    level = 0
+    drawn: Counter[str] = Counter()
+    for _ in range(n):
+        draw = selection.CellDraw(group.fetch(capacity), capacity, rng, level=level)
+        entry = draw.next()
+        assert entry is not None
+        drawn[entry] += 1
+        level = draw.level
+    return drawn, level
+
+
+@pytest.mark.parametrize(
+    ("available", "capacity"), [(1, 25), (20, 25), (24, 25), (300, 25), (1_000, 25)]
+)
+def test_draws_are_uniform(available: int, capacity: int) -> None:
+    from scipy.stats import chisquare
+
+    n = 60 * available
+    drawn, _ = draws(Group(available), n, capacity)
+    assert len(drawn) == available
+    if available > 1:
+        assert chisquare([drawn[f"e{i}"] for i in range(available)]).pvalue > 0.001, drawn
+
+
+@pytest.mark.parametrize("available", [30, 1_000, 30_000])
+def test_reads_per_draw_stay_near_capacity_whatever_the_size(available: int) -> None:
+    group = Group(available)
+    draws(group, 50, 25)  # settle the level, as a running process has
+    group.reads = group.fetches = 0
+    _, level = draws(group, 400, 25, seed=5)
+    assert 15 < group.reads / 400 < 40, (group.reads, level)
+    assert group.fetches / 400 < 6, (group.fetches, level)
+
+
+def test_small_group_is_one_read_at_level_0() -> None:
+    group = Group(10)
+    draw = selection.CellDraw(group.fetch(25), 25, random.Random(1))
+    seen = {draw.next(exclude=set()) for _ in range(50)}
+    assert seen <= {f"e{i}" for i in range(10)}
+    assert (draw.level, group.fetches) == (0, 1)
+
+
+def test_exhausted_and_empty_groups_answer_none() -> None:
+    group = Group(3)
+    draw = selection.CellDraw(group.fetch(25), 25, random.Random(1))
+    tried: set[str] = set()
+    while (entry := draw.next(tried)) is not None:
+        tried.add(entry)
+    assert tried == {"e0", "e1", "e2"}
+    empty = Group(0)
+    assert selection.CellDraw(empty.fetch(25), 25, random.Random(1), level=9).next() is None
+    # From a deep level, empty cells send the draw up to level 0, which proves the group empty.
+    assert empty.fetches <= 10
+
+
+def test_a_full_cell_sends_the_draw_finer() -> None:
+    group = Group(500)
+    draw = selection.CellDraw(group.fetch(25), 25, random.Random(2))
+    assert draw.next() is not None
+    assert draw.level >= 2

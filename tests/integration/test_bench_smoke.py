@@ -1,0 +1,75 @@
+"""`make bench` at tiny sizes: the benchmark code works and writes results.json's shape.
+
+No thresholds: figures are not checked, only that every scenario runs and reports them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests import harness
+
+pytestmark = [pytest.mark.integration, pytest.mark.bench_smoke]
+
+SHAPE = {
+    "contention": {
+        "callers",
+        "entries",
+        "claims_per_s",
+        "p50_ms",
+        "p99_ms",
+        "attempts_per_claim",
+        "attempts_per_claim_naive",
+        "duplicates",
+    },
+    "reads_per_claim": {
+        "entries",
+        "held_fraction",
+        "reads_per_claim",
+        "index_entries_scanned_per_claim",
+        "rpcs_per_claim",
+    },
+    "bulk_enqueue": {"locations", "seconds", "writes_per_s", "ratio_to_raw", "noop_seconds"},
+    "cold_start": {"seconds", "bare_seconds", "ratio_to_bare", "peak_rss_mib"},
+}
+
+
+def test_every_scenario_runs_and_reports(
+    test_stack: harness.TestStack, db: Any, tmp_path: Path
+) -> None:
+    from tools.bench.__main__ import parser, run
+
+    out = tmp_path / "results.json"
+    args = parser().parse_args(
+        [
+            *("--callers", "1,3", "--entries", "12", "--claims", "6"),
+            *("--sizes", "40", "--held", "0,0.5", "--reads-claims", "2"),
+            *("--bulk-generated", "30", "--cold-repeat", "1", "--out", str(out)),
+        ]
+    )
+    run(args)
+    results = json.loads(out.read_text())
+    for key, fields in SHAPE.items():
+        rows = results[key] if isinstance(results[key], list) else [results[key]]
+        assert rows, key
+        for row in rows:
+            assert fields <= set(row), (key, fields - set(row))
+    assert [r["callers"] for r in results["contention"]] == [1, 3]
+    assert all(r["duplicates"] == 0 for r in results["contention"])
+    assert [r["held_fraction"] for r in results["reads_per_claim"]] == [0.0, 0.5]
+
+
+def test_duplicates_are_overlapping_leases_on_one_entry() -> None:
+    from tools.bench.contention import duplicates
+
+    def attempt(entry: str, start: int, end: int, ended: int | None = None) -> dict[str, Any]:
+        return {"entry_id": entry, "claimed_at": start, "claimed_until": end, "ended_at": ended}
+
+    assert duplicates([attempt("a", 0, 10), attempt("b", 0, 10)]) == 0
+    assert duplicates([attempt("a", 0, 10, ended=5), attempt("a", 5, 10)]) == 0
+    assert duplicates([attempt("a", 0, 10), attempt("a", 1, 2), attempt("a", 5, 6)]) == 1
+    assert duplicates([attempt("a", 0, 10), attempt("a", 9, 20), attempt("b", 0, 1)]) == 1

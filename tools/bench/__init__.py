@@ -1,0 +1,1 @@
+"""Benchmarks against the limits, one module per scenario; `python -m tools.bench --help`."""

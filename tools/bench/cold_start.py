@@ -1,0 +1,160 @@
+"""Cold start: process start to the first 200 of requestCall, against a bare "hello" function.
+
+Both are started the same way, with the functions-framework command line (gunicorn, as the
+Cloud Functions runtime does), and polled from the moment the process is spawned. requestCall
+is called with a caller token against the running emulators, on a queue holding one entry,
+so its first answer pays for every import and client it needs.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from tools import stack as stacklib
+from tools.bench.common import ROOT, median
+
+HELLO = """import functions_framework
+
+
+@functions_framework.http
+def hello(request):
+    return "hello"
+"""
+
+
+def run(stack: stacklib.Stack, repeat: int = 3) -> dict[str, Any]:
+    """Median seconds to the first 200 over `repeat` starts of each, and peak memory."""
+    from tools.accounts import ensure_user, sign_in
+
+    ensure_user("bench-cold@bench.callqueue.test", "bench-cold-pass", ["caller"], stack.project)
+    token = sign_in("bench-cold@bench.callqueue.test", "bench-cold-pass", stack.auth_host)
+    functions: list[float] = []
+    bare: list[float] = []
+    peaks: list[float] = []
+    bare_peaks: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        hello = Path(tmp) / "main.py"
+        hello.write_text(HELLO)
+        for _ in range(repeat):
+            _one_entry(stack)
+            seconds, peak = _first_200(
+                stack, ROOT / "functions" / "main.py", "requestCall", token, ROOT
+            )
+            functions.append(seconds)
+            peaks.append(peak)
+            seconds, peak = _first_200(stack, hello, "hello", None, Path(tmp))
+            bare.append(seconds)
+            bare_peaks.append(peak)
+    result = {
+        "seconds": round(median(functions), 3),
+        "bare_seconds": round(median(bare), 3),
+        "ratio_to_bare": round(median(functions) / median(bare), 2),
+        "peak_rss_mib": round(max(peaks), 1),
+        "bare_peak_rss_mib": round(max(bare_peaks), 1),
+        "runs": repeat,
+    }
+    print(
+        f"{result['seconds']:>9.2f} {result['bare_seconds']:>9.2f} {result['ratio_to_bare']:>7.2f}"
+        f" {result['peak_rss_mib']:>9.1f} {result['bare_peak_rss_mib']:>9.1f}",
+        flush=True,
+    )
+    return result
+
+
+HEADER = f"{'seconds':>9} {'bare s':>9} {'ratio':>7} {'peak MiB':>9} {'bare MiB':>9}"
+
+
+def _one_entry(stack: stacklib.Stack) -> None:
+    from datetime import UTC, datetime
+
+    from shared import enqueue, store
+    from shared.auth import User
+    from tools.demo import clear
+
+    db = store.client(stack.project)
+    clear(db)
+    db.collection(store.LOCATIONS).document("cold1").set({"name": "Cold", "state": "CA"})
+    staff = User(uid="bench-staff", email=None, roles=frozenset({"staff"}))
+    body = enqueue.BulkEnqueueBody(reason="Bench", location_ids=["cold1"])
+    enqueue.bulk_enqueue(db, staff, body, datetime.now(UTC), limit=1)
+
+
+def _first_200(
+    stack: stacklib.Stack, source: Path, target: str, token: str | None, cwd: Path
+) -> tuple[float, float]:
+    """Seconds from spawning the server to its first 200, and its peak memory (MiB)."""
+    port = stacklib.free_port()
+    argv = [
+        str(Path(sys.executable).parent / "functions-framework"),
+        "--source",
+        str(source),
+        "--target",
+        target,
+        "--port",
+        str(port),
+        "--host",
+        stacklib.HOST,
+    ]
+    env = {**os.environ, **stack.env(), **stacklib.LOCAL_FUNCTION_SETTINGS, "PYTHONPATH": str(ROOT)}
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    url = f"http://{stacklib.HOST}:{port}/"
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{target} exited with {process.returncode} before answering")
+            try:
+                reply = requests.post(url, params={"state": "all"}, headers=headers, timeout=30)
+            except requests.ConnectionError:
+                time.sleep(0.005)
+                continue
+            if reply.status_code == 200:
+                seconds = time.perf_counter() - started
+                break
+            raise RuntimeError(f"{target} answered {reply.status_code}: {reply.text[:200]}")
+        return seconds, peak_rss_mib(process.pid)
+    finally:
+        os.killpg(process.pid, 15)
+        process.wait(timeout=10)
+
+
+def peak_rss_mib(pid: int) -> float:
+    """Peak resident memory (VmHWM) of a process and its descendants, summed, in MiB."""
+    total = 0
+    for each in [pid, *_descendants(pid)]:
+        try:
+            status = Path(f"/proc/{each}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                total += int(line.split()[1])
+    return total / 1024
+
+
+def _descendants(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            found.extend([child, *_descendants(child)])
+    return found

@@ -1,0 +1,77 @@
+"""What every scenario shares: the local stack it runs on, timing, and percentiles."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from tools import stack as stacklib
+
+ROOT = stacklib.ROOT
+RESULTS = ROOT / "bench" / "results.json"
+INDEXES = ROOT / "firestore.indexes.json"
+DATA = ROOT.parent / "shared" / "data"
+PROJECT = "demo-bench"
+
+
+@contextmanager
+def local_stack(project: str | None = None) -> Iterator[stacklib.Stack]:
+    """Emulators named by the environment are used; the others start now and stop at the end."""
+    project = project or os.environ.get("GOOGLE_CLOUD_PROJECT") or PROJECT
+    # The harness owns starting and stopping services; tools reuse it rather than copy it.
+    from shared.config import get_settings
+    from tools import services as harness
+
+    started = harness.start_stack(project)
+    saved = dict(os.environ)
+    os.environ.update(started.stack.env())
+    get_settings.cache_clear()
+    try:
+        yield started.stack
+    finally:
+        started.stop()
+        os.environ.clear()
+        os.environ.update(saved)
+        get_settings.cache_clear()
+
+
+@contextmanager
+def functions_server(stack: stacklib.Stack, name: str, **settings: str) -> Iterator[str]:
+    """A functions server for this stack (extra settings as environment variables); its base URL."""
+    from tools import services as harness
+
+    service, base = harness.start_functions(stack, name, **settings)
+    try:
+        yield base
+    finally:
+        service.stop()
+
+
+def percentile(samples: Sequence[float], fraction: float) -> float:
+    """The `fraction` quantile (nearest rank) of `samples`; 0 when there are none."""
+    if not samples:
+        return 0.0
+    ordered = sorted(samples)
+    rank = max(0, min(len(ordered) - 1, round(fraction * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+def median(samples: Sequence[float]) -> float:
+    return statistics.median(samples) if samples else 0.0
+
+
+def indexes() -> list[Any]:
+    from tools.bench.index_scan import indexes_from_config
+
+    return indexes_from_config(json.loads(INDEXES.read_text()))
+
+
+def write_results(results: dict[str, Any], path: Path = RESULTS) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    return path

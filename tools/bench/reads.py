@@ -1,0 +1,186 @@
+"""Cost per claim as the queue grows and fills with held or scheduled entries.
+
+Entries are written straight to the emulator (WriteBatch, 500 a commit); a fraction of them
+is then made held (a lease running) or scheduled (a call-back ahead). Claims run in this
+process through `calls.request_call` on a client whose RPCs a gRPC interceptor counts, and
+each draw query is replayed in its composite index's order to count the index entries a
+production scan would read (`index_scan`).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tools.bench.common import indexes, median
+from tools.bench.rpc_count import RpcCounter, counting_client
+
+BATCH = 500
+GROUP = 99
+
+
+def run(
+    sizes: list[int], fractions: list[float], claims: int, big_claims: int
+) -> list[dict[str, Any]]:
+    """One row per (size, held fraction); fractions are applied in rising order on one queue."""
+    from shared import calls
+
+    rows = []
+    for size in sizes:
+        # A new queue is a new process's: the draw's remembered levels start afresh.
+        calls._levels.clear()
+        queue = Queue(f"demo-bench-reads-{size}-{random.randrange(10**6)}")
+        started = time.perf_counter()
+        queue.fill(size)
+        filled = time.perf_counter() - started
+        for fraction in sorted(fractions):
+            started = time.perf_counter()
+            queue.hold(fraction)
+            held = time.perf_counter() - started
+            # Claims use up available entries: never more than half of what is left.
+            n = max(1, min(claims if size < 50_000 else big_claims, queue.available() // 2 - 1))
+            row = queue.measure(n)
+            row.update(
+                entries=size,
+                held_fraction=fraction,
+                fill_seconds=round(filled, 1),
+                hold_seconds=round(held, 1),
+            )
+            rows.append(row)
+            print(_line(row), flush=True)
+    return rows
+
+
+HEADER = (
+    f"{'entries':>8} {'held':>5} {'reads':>7} {'scanned':>8} {'rpcs':>6} {'queries':>8}"
+    f" {'claim ms':>9} {'warm-up scanned':>16}"
+)
+
+
+def _line(row: dict[str, Any]) -> str:
+    return (
+        f"{row['entries']:>8} {row['held_fraction']:>5.0%} {row['reads_per_claim']:>7.1f}"
+        f" {row['index_entries_scanned_per_claim']:>8.1f} {row['rpcs_per_claim']:>6.1f}"
+        f" {row['queries_per_claim']:>8.1f} {row['claim_ms_median']:>9.0f}"
+        f" {row['warmup_index_entries_scanned']:>16.0f}"
+    )
+
+
+class Queue:
+    """One emulator project holding a generated queue and a mirror of its entries."""
+
+    def __init__(self, project: str) -> None:
+        from shared import store
+
+        self.project = project
+        self.db = store.client(project)
+        self.counter = RpcCounter()
+        self.counted = counting_client(project, self.counter)
+        self.mirror: dict[str, dict[str, Any]] = {}
+        self.order: list[str] = []
+        self.claimed = 0
+        self.later = datetime.now(UTC) + timedelta(hours=6)
+
+    def fill(self, size: int) -> None:
+        from shared import entries, store
+
+        now = datetime.now(UTC) - timedelta(seconds=5)
+        collection = self.db.collection(store.ENTRIES)
+        for start in range(0, size, BATCH):
+            batch = self.db.batch()
+            for i in range(start, min(size, start + BATCH)):
+                entry = entries.new_entry(f"bench{i:06d}", "CA", "Bench", GROUP, "bench", now, i)
+                stored = entry.stored()
+                batch.set(collection.document(entry.id), stored)
+                self.mirror[entry.id] = stored
+            batch.commit()
+        self.order = list(self.mirror)
+        random.shuffle(self.order)
+
+    def hold(self, fraction: float) -> None:
+        """Make entries held or scheduled (alternately) until `fraction` are not available.
+
+        Entries claimed by earlier measurements count as held.
+        """
+        from shared import store
+
+        now = datetime.now(UTC)
+        unavailable = sum(1 for row in self.mirror.values() if row["available_at"] > now)
+        target = int(fraction * len(self.order))
+        todo = [i for i in self.order if self.mirror[i]["available_at"] <= now]
+        todo = todo[: max(0, target - unavailable)]
+        collection = self.db.collection(store.ENTRIES)
+        for start in range(0, len(todo), BATCH):
+            batch = self.db.batch()
+            for offset, entry_id in enumerate(todo[start : start + BATCH]):
+                fields: dict[str, Any]
+                if (start + offset) % 2:
+                    fields = {"vest_at": self.later, "available_at": self.later}
+                else:
+                    fields = {
+                        "holder": "bench-holder",
+                        "claimed_until": self.later,
+                        "available_at": self.later,
+                    }
+                batch.update(collection.document(entry_id), fields)
+                self.mirror[entry_id].update(fields)
+            batch.commit()
+
+    def available(self) -> int:
+        now = datetime.now(UTC)
+        return sum(1 for row in self.mirror.values() if row["available_at"] <= now)
+
+    def measure(self, claims: int) -> dict[str, Any]:
+        """Per-claim figures over `claims` claims, after one warm-up claim reported apart.
+
+        The warm-up is where a draw finds the level this queue's density needs.
+        """
+        first = self._claims(1)
+        row = self._claims(claims)
+        row["warmup_reads"] = first["reads_per_claim"]
+        row["warmup_index_entries_scanned"] = first["index_entries_scanned_per_claim"]
+        return row
+
+    def _claims(self, claims: int) -> dict[str, Any]:
+        from shared import calls, store
+        from shared.auth import User
+        from shared.leases import LeasePolicy
+        from tools.bench.index_scan import scan_all
+
+        known = indexes()
+        reads = rpcs = scanned = queries = 0
+        latencies = []
+        for _ in range(claims):
+            self.claimed += 1
+            user = User(uid=f"bench-{self.claimed}", email=None, roles=frozenset({"caller"}))
+            self.counter.reset()
+            started = time.perf_counter()
+            answer = calls.request_call(
+                self.counted,
+                user,
+                calls.CallQuery(state="all"),
+                datetime.now(UTC),
+                LeasePolicy(),
+                window_size=25,
+                max_attempts=60,
+            )
+            latencies.append((time.perf_counter() - started) * 1000)
+            reads += self.counter.documents
+            rpcs += self.counter.total_rpcs
+            drawn = [q for q in self.counter.queries if q.collection == store.ENTRIES]
+            queries += len(drawn)
+            # The mirror still holds the state the draw saw: the claim is applied after.
+            scanned += scan_all(list(self.mirror.items()), drawn, known).scanned
+            entry_id = answer["lease"]["entry_id"]
+            snapshot = self.db.collection(store.ENTRIES).document(entry_id).get()
+            self.mirror[entry_id] = snapshot.to_dict() or {}
+        return {
+            "claims": claims,
+            "reads_per_claim": round(reads / claims, 2),
+            "index_entries_scanned_per_claim": round(scanned / claims, 2),
+            "rpcs_per_claim": round(rpcs / claims, 2),
+            "queries_per_claim": round(queries / claims, 2),
+            "claim_ms_median": round(median(latencies), 1),
+        }
