@@ -207,7 +207,7 @@ if [ -d console ] || $DRY_RUN; then
     if $DRY_RUN; then echo "# unless a web app named callqueue-console exists:"; fi
     run "$FIREBASE_CLI" apps:create WEB callqueue-console --project="$PROJECT" --non-interactive
   fi
-  run npm --prefix console ci --no-audit --no-fund
+  run npm --prefix console ci --ignore-scripts --no-audit --no-fund
   run npm --prefix console run build
   # Read by the console at run time, so one build serves any project.
   if $DRY_RUN; then
