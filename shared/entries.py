@@ -278,8 +278,22 @@ def expire(
 
 def release(db: Client, tx: Transaction, entry: Entry, attempt: Attempt, now: datetime) -> Entry:
     """The holder gives the entry back; it is available to the next draw at once."""
-    version = _fence(db, tx, entry, "release", attempt.holder, now)
-    _end(db, tx, attempt, "released", now)
+    return _give_back(db, tx, entry, attempt, "release", attempt.holder, "released", now)
+
+
+def _give_back(
+    db: Client,
+    tx: Transaction,
+    entry: Entry,
+    attempt: Attempt,
+    event: str,
+    by: str,
+    outcome: Outcome,
+    now: datetime,
+) -> Entry:
+    """End a running lease early; the entry is available to the next draw at once."""
+    version = _fence(db, tx, entry, event, by, now)
+    _end(db, tx, attempt, outcome, now)
     fields = {
         "holder": None,
         "claimed_until": None,
@@ -364,15 +378,7 @@ def clear_claim(
     db: Client, tx: Transaction, entry: Entry, attempt: Attempt, by: str, now: datetime
 ) -> Entry:
     """Staff take a running lease back: the entry is available to the next draw at once."""
-    version = _fence(db, tx, entry, "clear_claim", by, now)
-    _end(db, tx, attempt, "cleared", now)
-    fields = {
-        "holder": None,
-        "claimed_until": None,
-        "available_at": max(now, entry.vest_at),
-        "version": version,
-    }
-    return _update(db, tx, entry, fields)
+    return _give_back(db, tx, entry, attempt, "clear_claim", by, "cleared", now)
 
 
 def set_group(

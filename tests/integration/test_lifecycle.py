@@ -19,31 +19,15 @@ from shared.clock import iso
 from tests.conftest import Users
 from tests.harness import ControlledClock, HttpApi, InProcessApi, first_call_waits, parse_iso
 from tests.integration.factories import add_locations, count
+from tests.integration.test_leases import doc, expiry
+from tests.integration.test_reports import claim
 from tests.integration.test_request_call import enqueue, request_all_at_once
 
 pytestmark = pytest.mark.integration
 
 
-def doc(db: Any, collection: str, doc_id: str) -> dict[str, Any]:
-    snapshot = db.collection(collection).document(doc_id).get()
-    assert snapshot.exists, f"{collection}/{doc_id}"
-    data: dict[str, Any] = snapshot.to_dict()
-    return data
-
-
 def attempts(db: Any) -> dict[str, dict[str, Any]]:
     return {s.id: s.to_dict() for s in db.collection(store.ATTEMPTS).stream()}
-
-
-def claim(api: HttpApi | InProcessApi, token: str) -> dict[str, Any]:
-    reply = api.call("requestCall", token, params={"state": "all"})
-    assert reply.status == 200, reply.body
-    body: dict[str, Any] = reply.body
-    return body
-
-
-def expiry(lease: dict[str, Any]) -> dict[str, Any]:
-    return {k: lease[k] for k in ("entry_id", "claim_seq", "claimed_until")}
 
 
 def barrier_before_commits(monkeypatch: pytest.MonkeyPatch, parties: int) -> None:
