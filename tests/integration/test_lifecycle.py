@@ -290,11 +290,12 @@ def test_every_ended_attempt_has_an_outcome_and_an_end_time(
 #    new holder's entry: the two collide, and exactly one ends the old attempt.
 
 
-def test_expiry_task_racing_a_new_claim_cannot_flag_a_held_entry(
+def race_expiry_with_a_new_claim(
     inproc: InProcessApi, db: Any, staff_token: str, users: Users, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> tuple[dict[str, Any], Any]:
+    """A lease runs out; its expiry task and another caller's requestCall then race, both
+    reading before either writes. Answers the old lease and the requestCall reply."""
     clock = ControlledClock(monkeypatch)
-    setting(monkeypatch, "MAX_EXPIRIES", "1")
     enqueue(inproc, staff_token, add_locations(db, 1))
     first, second = users.callers(2)
     lease = claim(inproc, first)["lease"]
@@ -305,6 +306,14 @@ def test_expiry_task_racing_a_new_claim_cannot_flag_a_held_entry(
         call = pool.submit(inproc.call, "requestCall", second, params={"state": "all"})
         assert task.result().status == 200
         claimed = call.result()
+    return lease, claimed
+
+
+def test_expiry_task_racing_a_new_claim_cannot_flag_a_held_entry(
+    inproc: InProcessApi, db: Any, staff_token: str, users: Users, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    setting(monkeypatch, "MAX_EXPIRIES", "1")
+    lease, claimed = race_expiry_with_a_new_claim(inproc, db, staff_token, users, monkeypatch)
     entry = doc(db, store.ENTRIES, lease["entry_id"])
     # One lease ran out and MAX_EXPIRIES is 1: the entry is flagged, so nobody holds it.
     assert claimed.status == 404, claimed.body
@@ -316,17 +325,7 @@ def test_expiry_task_racing_a_new_claim_cannot_flag_a_held_entry(
 def test_expiry_task_racing_a_new_claim_leaves_the_new_holder_alone(
     inproc: InProcessApi, db: Any, staff_token: str, users: Users, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clock = ControlledClock(monkeypatch)
-    enqueue(inproc, staff_token, add_locations(db, 1))
-    first, second = users.callers(2)
-    lease = claim(inproc, first)["lease"]
-    clock.at(1300)
-    barrier_before_commits(monkeypatch, 2)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        task = pool.submit(inproc.call, "expireClaim", None, json=expiry(lease))
-        call = pool.submit(inproc.call, "requestCall", second, params={"state": "all"})
-        assert task.result().status == 200
-        claimed = call.result()
+    lease, claimed = race_expiry_with_a_new_claim(inproc, db, staff_token, users, monkeypatch)
     assert claimed.status == 200, claimed.body
     entry = doc(db, store.ENTRIES, lease["entry_id"])
     holder = users.uid("caller1", ["caller"])
