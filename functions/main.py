@@ -101,6 +101,7 @@ def requestCall(request: flask.Request) -> dict[str, Any]:
         max_attempts=s.max_claim_attempts,
         on_claim=schedule,
         strategy=s.draw_strategy,
+        contact=s.contact_policy,
     )
 
 

@@ -7,11 +7,12 @@ from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.callbacks import CallBackPolicy
 from shared.leases import LeasePolicy
+from shared.windows import ContactPolicy, parse_window
 
 # How requestCall chooses among available entries: "cells" (uniform, docs/concurrency.md);
 # "naive" (longest available first) exists only as the contention benchmark's baseline.
@@ -33,6 +34,9 @@ class Settings(BaseSettings):
     # caller got an entry, so this only bites under extreme contention.
     max_claim_attempts: int = Field(60, alias="MAX_CLAIM_ATTEMPTS", ge=1)
     draw_strategy: DrawStrategy = Field("cells", alias="DRAW_STRATEGY")
+    # When a location whose opening hours are unknown (or unreadable) may be called, in its
+    # own time zone: "Mon-Fri 09:00-17:00; Sat 10:00-14:00", or "always".
+    default_contact_window: str = Field("Mon-Fri 09:00-17:00", alias="DEFAULT_CONTACT_WINDOW")
     max_bulk_locations: int = Field(10000, alias="MAX_BULK_LOCATIONS", ge=1)
     max_body_bytes: int = Field(1_048_576, alias="MAX_BODY_BYTES", ge=1024)
     allowed_origins: str = Field("*", alias="ALLOWED_ORIGINS")
@@ -60,6 +64,18 @@ class Settings(BaseSettings):
     firestore_emulator_host: str | None = Field(None, alias="FIRESTORE_EMULATOR_HOST")
     auth_emulator_host: str | None = Field(None, alias="FIREBASE_AUTH_EMULATOR_HOST")
     tasks_emulator_host: str | None = Field(None, alias="CLOUD_TASKS_EMULATOR_HOST")
+
+    @field_validator("default_contact_window")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        parse_window(value)
+        return value
+
+    @property
+    def contact_policy(self) -> ContactPolicy:
+        return ContactPolicy(
+            default=parse_window(self.default_contact_window), fallback_zone=self.org_timezone
+        )
 
     @property
     def tz(self) -> ZoneInfo:

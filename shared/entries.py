@@ -381,6 +381,15 @@ def clear_claim(
     return _give_back(db, tx, entry, attempt, "clear_claim", by, "cleared", now)
 
 
+def defer(db: Client, tx: Transaction, entry: Entry, until: datetime, now: datetime) -> Entry:
+    """Keep an available entry out of draws until its location's next opening (contact window).
+
+    Only `available_at` moves: a later claim or release recomputes it from the lease as usual.
+    """
+    version = _fence(db, tx, entry, "defer", "system", now)
+    return _update(db, tx, entry, {"available_at": until, "version": version})
+
+
 def set_group(
     db: Client, tx: Transaction, entry: Entry, group: int, by: str, now: datetime
 ) -> Entry:

@@ -33,26 +33,22 @@ ALWAYS: Week = tuple(Span(day, 0, DAY) for day in range(7))
 
 # The principal zone of each state and territory; a state spanning two zones gets the one
 # most of its people live in (call-volunteer hours are coarse enough for that).
-STATE_ZONES: dict[str, str] = {
-    **dict.fromkeys(
-        "CT DE DC FL GA IN KY ME MD MA MI NH NJ NY NC OH PA RI SC VT VA WV".split(),
-        "America/New_York",
-    ),
-    **dict.fromkeys(
-        "AL AR IL IA KS LA MN MS MO NE ND OK SD TN TX WI".split(), "America/Chicago"
-    ),
-    **dict.fromkeys("CO MT NM UT WY".split(), "America/Denver"),
-    "ID": "America/Boise",
-    "AZ": "America/Phoenix",
-    **dict.fromkeys("CA NV OR WA".split(), "America/Los_Angeles"),
-    "AK": "America/Anchorage",
-    "HI": "Pacific/Honolulu",
-    "PR": "America/Puerto_Rico",
-    "VI": "America/St_Thomas",
-    "GU": "Pacific/Guam",
-    "MP": "Pacific/Saipan",
-    "AS": "Pacific/Pago_Pago",
+_ZONE_STATES = {
+    "America/New_York": "CT DE DC FL GA IN KY ME MD MA MI NH NJ NY NC OH PA RI SC VT VA WV",
+    "America/Chicago": "AL AR IL IA KS LA MN MS MO NE ND OK SD TN TX WI",
+    "America/Denver": "CO MT NM UT WY",
+    "America/Boise": "ID",
+    "America/Phoenix": "AZ",
+    "America/Los_Angeles": "CA NV OR WA",
+    "America/Anchorage": "AK",
+    "Pacific/Honolulu": "HI",
+    "America/Puerto_Rico": "PR",
+    "America/St_Thomas": "VI",
+    "Pacific/Guam": "GU",
+    "Pacific/Saipan": "MP",
+    "Pacific/Pago_Pago": "AS",
 }
+STATE_ZONES = {state: zone for zone, states in _ZONE_STATES.items() for state in states.split()}
 # Without a known state: the contiguous US zones by longitude (west edges, roughly).
 _LONGITUDE_ZONES = (
     (-87.5, "America/New_York"),

@@ -56,7 +56,7 @@ def test_parse_hours(text: str | None, week: tuple[Span, ...] | None) -> None:
 
 def test_parse_window_refuses_unreadable_settings() -> None:
     assert windows.parse_window("Mon-Fri 09:00-17:00") == WEEKDAYS_9_5
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="cannot read"):
         windows.parse_window("office hours")
 
 
