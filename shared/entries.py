@@ -398,6 +398,21 @@ def set_group(
     return _update(db, tx, entry, {"priority_group": group, "version": version})
 
 
+def raise_group(
+    db: Client,
+    tx: Transaction,
+    entry: Entry,
+    group: int,
+    extra_reasons: list[str],
+    by: str,
+    now: datetime,
+) -> Entry:
+    """A more urgent re-add: move the open entry to `group`, recording the extra reasons."""
+    version = _fence(db, tx, entry, "raise", by, now)
+    fields = {"priority_group": group, "extra_reasons": extra_reasons, "version": version}
+    return _update(db, tx, entry, fields)
+
+
 def reposition(
     db: Client, tx: Transaction, entry: Entry, position: float, by: str, now: datetime
 ) -> Entry:
