@@ -45,6 +45,7 @@ ACCESS: dict[str, Role | Literal["any", "task"]] = {
     "listBulkAdds": "staff",
     "undoBulkAdd": "staff",
     "queueOverview": "staff",
+    "callerStatistics": "staff",
     "expireClaim": "task",
 }
 
@@ -300,8 +301,21 @@ def queueOverview(request: flask.Request) -> dict[str, Any]:
     return overview.queue_overview(store.client(s.project_id), clock.now())
 
 
+@functions_framework.http
+@endpoint(("GET",))
+def callerStatistics(request: flask.Request) -> dict[str, Any]:
+    """Staff: per caller, claims and how they ended, and the median call time."""
+    from shared import caller_statistics, clock, store, web
+
+    _user(request, "callerStatistics")
+    s = _settings()
+    query = web.parse(caller_statistics.CallerStatisticsQuery, request.args.to_dict())
+    return caller_statistics.caller_statistics(store.client(s.project_id), query, clock.now())
+
+
 __all__ = [
     "bulkEnqueue",
+    "callerStatistics",
     "callerStats",
     "checkAuth",
     "entryDetails",

@@ -239,7 +239,8 @@ def claim(
     current = CurrentLease(entry_id=entry.id, claim_seq=new.claim_seq)
     tx.set(
         db.collection(store.CALLERS).document(caller.id),
-        {"claims": n, "current": current.model_dump()},
+        # The id is stored too: callerStatistics pages on it (the emulator ignores cursors).
+        {"id": caller.id, "claims": n, "current": current.model_dump()},
         merge=True,
     )
     return _update(db, tx, entry, {**fields, **ended, "version": version})

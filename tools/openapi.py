@@ -83,6 +83,7 @@ def _get(summary: str, query: type[BaseModel], *extra: int) -> dict[str, Any]:
 
 def build() -> dict[str, Any]:
     from shared.bulk_adds import ListBulkAddsQuery, UndoBody
+    from shared.caller_statistics import CallerStatisticsQuery
     from shared.calls import CallQuery
     from shared.enqueue import BulkEnqueueBody
     from shared.entry_admin import EntryDetailsQuery, ListEntriesQuery, UpdateEntriesBody
@@ -155,6 +156,10 @@ def build() -> dict[str, Any]:
         ),
         "/entryDetails": _get("One entry, its attempts and reports", EntryDetailsQuery, 404),
         "/listBulkAdds": _get("Recent bulk adds", ListBulkAddsQuery),
+        "/callerStatistics": _get(
+            "Per caller: claims, reports, skips, expiries, releases, median call time",
+            CallerStatisticsQuery,
+        ),
         "/undoBulkAdd": _operation(
             "Remove what a bulk add queued that nobody claimed",
             "staff",
