@@ -123,6 +123,7 @@ def request_call(
             if attempts >= max_attempts:
                 raise TooMany(
                     "Many callers are asking at once; please try again in a moment.",
+                    retry_after=1,
                     error="busy",
                 )
             attempts += 1

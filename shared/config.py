@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.callbacks import CallBackPolicy
 from shared.leases import LeasePolicy
+from shared.rate_limits import Bucket, Limit
 from shared.windows import ContactPolicy, parse_window
 
 # How requestCall chooses among available entries: "cells" (uniform, docs/concurrency.md);
@@ -39,7 +40,11 @@ class Settings(BaseSettings):
     default_contact_window: str = Field("Mon-Fri 09:00-17:00", alias="DEFAULT_CONTACT_WINDOW")
     max_bulk_locations: int = Field(10000, alias="MAX_BULK_LOCATIONS", ge=1)
     max_body_bytes: int = Field(1_048_576, alias="MAX_BODY_BYTES", ge=1024)
-    allowed_origins: str = Field("*", alias="ALLOWED_ORIGINS")
+    # CORS: the origins whose web pages may call the API (the console's, the caller app's),
+    # comma-separated; `*` allows any. The default is the local console.
+    allowed_origins: str = Field(
+        "http://127.0.0.1:5000,http://localhost:5000", alias="ALLOWED_ORIGINS"
+    )
     # Leases: extension step, the longest a claim may last in all, and how close to its end
     # a lease can no longer be extended or released (see docs/concurrency.md).
     extend_step_seconds: int = Field(600, alias="EXTEND_STEP_SECONDS", ge=1)
@@ -53,6 +58,12 @@ class Settings(BaseSettings):
     # horizon is refused (a caller cannot take a place out of the queue for good).
     skip_default_delay_seconds: int = Field(7200, alias="SKIP_DEFAULT_DELAY_SECONDS", ge=0)
     call_back_horizon_days: int = Field(30, alias="CALL_BACK_HORIZON_DAYS", ge=1)
+    # Requests per user and window (shared/rate_limits.py); 0 turns one bucket off.
+    rate_limit_window_seconds: int = Field(60, alias="RATE_LIMIT_WINDOW_SECONDS", ge=1)
+    rate_limit_request_call: int = Field(20, alias="RATE_LIMIT_REQUEST_CALL", ge=0)
+    rate_limit_submit_report: int = Field(20, alias="RATE_LIMIT_SUBMIT_REPORT", ge=0)
+    rate_limit_lease: int = Field(30, alias="RATE_LIMIT_LEASE", ge=0)
+    rate_limit_bulk: int = Field(120, alias="RATE_LIMIT_BULK", ge=0)
     # Cloud Tasks: the queue that cleans up leases, and how it reaches expireClaim.
     tasks_queue: str = Field("lease-expiry", alias="TASKS_QUEUE")
     tasks_location: str | None = Field(None, alias="TASKS_LOCATION")
@@ -90,6 +101,15 @@ class Settings(BaseSettings):
             end_margin_seconds=self.lease_end_margin_seconds,
             max_expiries=self.max_expiries,
         )
+
+    def rate_limit(self, bucket: Bucket) -> Limit:
+        counts = {
+            "requestCall": self.rate_limit_request_call,
+            "submitReport": self.rate_limit_submit_report,
+            "lease": self.rate_limit_lease,
+            "bulk": self.rate_limit_bulk,
+        }
+        return Limit(bucket, counts[bucket], self.rate_limit_window_seconds)
 
     @property
     def call_backs(self) -> CallBackPolicy:

@@ -179,6 +179,7 @@ def build() -> dict[str, Any]:
             "Lease clean-up (Cloud Tasks only)", None, ExpiryTask, obj, (400, 401, 403, 409)
         ),
     }
+    _rate_limited(paths)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Call queue", "version": "1"},
@@ -198,6 +199,22 @@ def build() -> dict[str, Any]:
             },
         },
     }
+
+
+def _rate_limited(paths: dict[str, Any]) -> None:
+    """Every function with a rate limit documents its 429 and the Retry-After header."""
+    from functions.main import LIMITED
+
+    for name in LIMITED:
+        for operation in paths[f"/{name}"].values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation["responses"]["429"] = {
+                    "description": "too many requests: retry after the header's seconds",
+                    "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
+                }
 
 
 def render() -> str:
