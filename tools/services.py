@@ -129,7 +129,13 @@ def start_stack(project: str) -> TestStack:
 
 def start_functions(stack: stacklib.Stack, name: str, **settings: str) -> tuple[Service, str]:
     """A functions server for this stack (extra settings as environment variables)."""
-    port = stacklib.free_port()
+    return functions_on(stack, name, stacklib.free_port(), settings)
+
+
+def functions_on(
+    stack: stacklib.Stack, name: str, port: int, settings: Mapping[str, str]
+) -> tuple[Service, str]:
+    """A functions server on `port` (a restart where a killed one listened: tasks name it)."""
     argv = stacklib.functions_command(stack, port)
     base = f"http://{stacklib.HOST}:{port}/{stack.project}/{stacklib.REGION}"
     env = {**stack.env(), **stacklib.LOCAL_FUNCTION_SETTINGS, "FUNCTIONS_BASE_URL": base}
