@@ -80,7 +80,9 @@ def test_two_callers_holding_one_entry_at_once_are_flagged() -> None:
     # b claimed e1 at 10 while a's lease (until 15, never ended early) still ran.
     history = [hold("e1", 1, "a", 0, 15, ended=16, outcome="expired"), hold("e1", 2, "b", 10, 25)]
     found = inv.overlapping_holds(history)
-    assert len(found) == 1 and "e1-1 (a)" in found[0] and "e1-2 (b)" in found[0]
+    assert len(found) == 1
+    assert "e1-1 (a)" in found[0]
+    assert "e1-2 (b)" in found[0]
 
 
 def test_two_open_entries_of_one_location_held_at_once_are_flagged() -> None:
