@@ -81,18 +81,19 @@ def checkAuth(request: flask.Request) -> dict[str, Any]:
 @endpoint(("POST", "GET"))
 def requestCall(request: flask.Request) -> dict[str, Any]:
     """The next location to call, claimed for the caller with a lease."""
-    from shared import calls, clock, store, tasks, web
+    from shared import calls, clock, lease_tasks, store, web
 
     user = _user(request, "requestCall")
     query = web.parse(calls.CallQuery, request.args.to_dict())
     s = _settings()
+    db = store.client(s.project_id)
 
     def schedule(entry: Entry) -> bool:
         assert entry.claimed_until is not None
-        return tasks.schedule_expiry(s, entry.id, entry.claim_seq, entry.claimed_until)
+        return lease_tasks.schedule(db, s, entry.id, entry.claim_seq, entry.claimed_until)
 
     return calls.request_call(
-        store.client(s.project_id),
+        db,
         user,
         query,
         clock.now(),
@@ -149,16 +150,15 @@ def bulkEnqueue(request: flask.Request) -> dict[str, Any]:
 @endpoint(("POST",))
 def extendCall(request: flask.Request) -> dict[str, Any]:
     """The holder extends their lease by one step; answers the updated lease."""
-    from shared import caller_view, clock, lease_changes, store, tasks, web
+    from shared import caller_view, clock, lease_changes, lease_tasks, store, web
 
     user = _user(request, "extendCall")
     s = _settings()
     ref = web.parse(lease_changes.LeaseRef, web.read_json(request, s.max_body_bytes))
-    entry = lease_changes.extend(
-        store.client(s.project_id), user.uid, ref, clock.now(), s.lease_policy
-    )
+    db = store.client(s.project_id)
+    entry = lease_changes.extend(db, user.uid, ref, clock.now(), s.lease_policy)
     assert entry.claimed_until is not None
-    tasks.schedule_expiry(s, entry.id, entry.claim_seq, entry.claimed_until)
+    lease_tasks.schedule(db, s, entry.id, entry.claim_seq, entry.claimed_until)
     return caller_view.lease(entry)
 
 

@@ -37,6 +37,8 @@ CALLERS = "callers"
 # (A map of days inside `callers/{uid}` would be one document, but the emulator we run fails
 # on increments inside maps.)
 CALLER_DAYS = "caller_days"
+# Lease clean-up tasks Cloud Tasks refused, id = the task's name: scheduled again later.
+PENDING_EXPIRIES = "pending_expiries"
 
 ALL_COLLECTIONS: tuple[str, ...] = (
     LOCATIONS,
@@ -52,6 +54,7 @@ ALL_COLLECTIONS: tuple[str, ...] = (
     BULK_ADDS,
     CALLERS,
     CALLER_DAYS,
+    PENDING_EXPIRIES,
 )
 
 # Firestore's limit on writes in one commit.

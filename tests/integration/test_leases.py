@@ -287,3 +287,38 @@ def test_expire_claim_needs_a_task_token_outside_local_mode(
     body = {"entry_id": "e", "claim_seq": 1}
     assert api.call("expireClaim", json=body).status == 401
     assert api.call("expireClaim", caller_token, json=body).status == 401
+
+
+def test_a_task_cloud_tasks_refused_is_kept_and_scheduled_once_it_answers(
+    inproc: InProcessApi,
+    db: Any,
+    test_stack: harness.TestStack,
+    staff_token: str,
+    users: Users,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from google.cloud import tasks_v2
+
+    from shared import tasks
+    from shared.config import get_settings
+    from tools import stack as stacklib
+
+    enqueue(inproc, staff_token, add_locations(db, 2))
+    first, second = users.callers(2)
+    monkeypatch.setenv("CLOUD_TASKS_EMULATOR_HOST", f"{stacklib.HOST}:{stacklib.free_port()}")
+    get_settings.cache_clear()
+    lease = inproc.call("requestCall", first, params={"state": "all"}).body["lease"]
+    kept = [s.id for s in db.collection(store.PENDING_EXPIRIES).stream()]
+    until = parse_iso(lease["claimed_until"])
+    name = tasks.task_id(lease["entry_id"], lease["claim_seq"], until)
+    assert kept == [name]
+
+    monkeypatch.setenv("CLOUD_TASKS_EMULATOR_HOST", test_stack.stack.tasks_host)
+    get_settings.cache_clear()
+    assert inproc.call("requestCall", second, params={"state": "all"}).status == 200
+    assert list(db.collection(store.PENDING_EXPIRIES).stream()) == []
+    settings = get_settings()
+    scheduled = tasks.client(settings).list_tasks(
+        request=tasks_v2.ListTasksRequest(parent=settings.queue_path)
+    )
+    assert f"{settings.queue_path}/tasks/{name}" in {t.name for t in scheduled}
