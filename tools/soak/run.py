@@ -445,6 +445,7 @@ def run(options: Options) -> dict[str, Any]:
         settled = settle(soak, options.settle_seconds)
         violations, figures = check(soak, callers)
         calls = soak.log.snapshot()
+        _keep_calls(calls)
         return {
             "options": options.__dict__,
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -461,13 +462,26 @@ def run(options: Options) -> dict[str, Any]:
         }
 
 
+def _keep_calls(calls: list[inv.Call]) -> None:
+    """Every call, one JSON line each, for looking into a violation after the run."""
+    import json
+
+    stacklib.STATE.mkdir(exist_ok=True)
+    with (stacklib.STATE / "soak-calls.jsonl").open("w") as out:
+        for c in calls:
+            out.write(json.dumps(c.__dict__) + "\n")
+
+
 def _during_faults(calls: list[inv.Call], soak: Soak) -> dict[str, int]:
-    """Connection errors (refused, broken) while a fault lasted, and outside any."""
+    """Connection errors (refused, broken) while a fault lasted, and outside any.
+
+    An error counts at the moment it came (a request broken by the kill began before it)."""
     epoch = time.time() - (time.monotonic() - soak.started)
-    windows = [(epoch + f.at, epoch + f.at + f.seconds + 5.0) for f in soak.faults]
+    windows = [(epoch + f.at, epoch + f.at + f.seconds + 1.0) for f in soak.faults]
     counted: Counter[str] = Counter()
     for c in calls:
         if c.connection:
-            during = any(start <= c.started <= end for start, end in windows)
+            came = c.started + c.ms / 1000
+            during = any(start <= came <= end for start, end in windows)
             counted[f"{c.connection} {'during faults' if during else 'outside faults'}"] += 1
     return dict(sorted(counted.items()))
