@@ -179,7 +179,7 @@ def releaseCall(request: flask.Request) -> dict[str, Any]:
 @endpoint(("POST",))
 def expireClaim(request: flask.Request) -> dict[str, Any]:
     """Cloud Tasks calls this at a lease's end; idempotent, fenced by the claim sequence."""
-    from shared import auth, clock, lease_changes, logs, store, web
+    from shared import auth, clock, lease_changes, lease_tasks, logs, store, web
     from shared.errors import Conflict
 
     s = _settings()
@@ -190,7 +190,11 @@ def expireClaim(request: flask.Request) -> dict[str, Any]:
             request.headers.get("Authorization"), s.task_audience, s.task_service_account
         )
     task = web.parse(lease_changes.ExpiryTask, web.read_json(request, s.max_body_bytes))
-    result = lease_changes.expire(store.client(s.project_id), task, clock.now(), s.lease_policy)
+    db = store.client(s.project_id)
+    result = lease_changes.expire(db, task, clock.now(), s.lease_policy)
+    # Tasks kept while Cloud Tasks refused them are scheduled from here too: after a busy
+    # spell no claim may come, but the expiries of its last leases do.
+    lease_tasks.drain_now_and_then(db, s)
     logs.info(
         "lease expiry task",
         entry_id=task.entry_id,

@@ -2,9 +2,10 @@
 
 A claim or an extension stands when Cloud Tasks cannot be reached (the lease still ends by
 itself for the draw), but its attempt would keep no outcome unless somebody claims the entry
-again. So a refused task is kept in `pending_expiries/{task name}`, and a later schedule that
-succeeds schedules the kept ones: always right after this process saw a failure, otherwise
-once in DRAIN_ODDS (kept by another instance that has since gone).
+again. So a refused task is kept in `pending_expiries/{task name}`, and later schedules that
+succeed, and expiry tasks as they arrive, schedule the kept ones: always while this process
+knows some wait (it kept one, or its last drain found a full batch), otherwise one time in
+1 / DRAIN_ODDS (for tasks kept by an instance that has since gone).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ DRAIN_ODDS = 0.05
 LOST_COUNTER = "lease_task_lost"
 
 _rng = random.Random()
-# Whether this process kept a task it has not scheduled since.
+# Whether this process knows of kept tasks: it kept one, or its last drain found a full batch.
 _kept = {"here": False}
 
 
@@ -37,9 +38,14 @@ def schedule(
     if not tasks.schedule_expiry(settings, entry_id, claim_seq, claimed_until):
         keep(db, entry_id, claim_seq, claimed_until)
         return False
+    drain_now_and_then(db, settings)
+    return True
+
+
+def drain_now_and_then(db: Client, settings: Settings) -> None:
+    """Drain while kept tasks are known to wait, else one time in 1 / DRAIN_ODDS."""
     if _kept["here"] or _rng.random() < DRAIN_ODDS:
         drain(db, settings)
-    return True
 
 
 def keep(db: Client, entry_id: str, claim_seq: int, claimed_until: datetime) -> None:
@@ -68,8 +74,9 @@ def keep(db: Client, entry_id: str, claim_seq: int, claimed_until: datetime) -> 
     _kept["here"] = True
 
 
-def drain(db: Client, settings: Settings, batch: int = DRAIN_BATCH) -> int:
+def drain(db: Client, settings: Settings, batch: int | None = None) -> int:
     """Schedule up to `batch` kept tasks; stops at the first refusal. Answers how many."""
+    batch = batch or DRAIN_BATCH
     snapshots = list(db.collection(store.PENDING_EXPIRIES).limit(batch).stream())
     done = 0
     for snapshot in snapshots:
@@ -81,6 +88,6 @@ def drain(db: Client, settings: Settings, batch: int = DRAIN_BATCH) -> int:
         # Two instances draining the same task create the same name: Cloud Tasks keeps one.
         snapshot.reference.delete()
         done += 1
-    if len(snapshots) < batch:
-        _kept["here"] = False
+    # A full batch: more may wait, so the next schedule drains again.
+    _kept["here"] = len(snapshots) == batch
     return done
