@@ -97,6 +97,8 @@ def report(results: dict[str, Any]) -> str:
         f" needing attention {results['needs_attention']}",
         f"reports accepted {results['reports_accepted']}, stored {results['reports_stored']},"
         f" sent without an answer {results['reports_unknown']}",
+        f"lease tasks kept (Cloud Tasks refused them), not yet scheduled:"
+        f" {results['tasks_still_kept']}",
         f"most entries one caller held at once: {results['most_held_at_once']}",
         "",
         "checks:",

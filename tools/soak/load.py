@@ -31,7 +31,7 @@ ACTIONS: dict[str, int] = {
 DOUBLE_TAP_REQUEST = 0.15
 DOUBLE_TAP_REPORT = 0.05
 STATS_AFTER_REPORT = 0.3
-TALK_SECONDS = (0.3, 3.0)
+TALK_SECONDS = (1.0, 5.0)
 # A caller that finds nothing to call tries again after this long.
 IDLE_SECONDS = (1.0, 3.0)
 CALL_BACK_SECONDS = (20.0, 60.0)

@@ -32,7 +32,7 @@ TASK_RETRIES = 3000
 class Options:
     callers: int = 48
     minutes: float = 3.0
-    lease_seconds: int = 15
+    lease_seconds: int = 30
     seed: int = 9
     locations: int = 600
     queued: int = 300
@@ -373,6 +373,7 @@ def check(
         "reports_accepted": sum(len(v) for v in soak.reports.accepted.values()),
         "reports_unknown": sum(soak.reports.unknown.values()),
         "most_held_at_once": max(most.values(), default=0),
+        "tasks_still_kept": len(list(db.collection(store.PENDING_EXPIRIES).stream())),
     }
     return violations, figures
 
