@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,7 +107,7 @@ def start_stack(project: str) -> TestStack:
         functions_port=stacklib.free_port(),
     )
     result = TestStack(stack)
-    starters = {
+    starters: dict[str, Callable[[], list[str]]] = {
         "firestore": lambda: stacklib.firestore_command(stacklib.port_of(stack.firestore_host)),
         "auth": lambda: stacklib.auth_command(stack),
         "tasks": lambda: stacklib.tasks_command(stack),

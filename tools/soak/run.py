@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from tools import services
 from tools import stack as stacklib
@@ -20,6 +22,8 @@ from tools.bench.common import percentile
 from tools.soak import invariants as inv
 from tools.soak.client import Client, Log
 from tools.soak.load import Caller, Reports, Staff, start_threads
+
+D = TypeVar("D", bound=BaseModel)
 
 PROJECT = "demo-soak"
 PASSWORD = "soak-password-1"
@@ -249,27 +253,31 @@ def inject_faults(soak: Soak, options: Options, stop: threading.Event) -> None:
 # --- after the load -------------------------------------------------------------------
 
 
+def _stored(db: Any, collection: str, model: type[D]) -> list[D]:
+    """Every document of a collection as its model (a whole, small collection: no query)."""
+    from shared import store
+
+    loaded = (store.load(model, s) for s in db.collection(collection).stream())
+    return [m for m in loaded if m is not None]
+
+
 def _holds(db: Any) -> list[inv.Hold]:
     from shared import store
     from shared.models import Attempt
 
-    holds = []
-    for snapshot in db.collection(store.ATTEMPTS).stream():
-        a = store.load(Attempt, snapshot)
-        if a is not None:
-            holds.append(
-                inv.Hold(
-                    a.entry_id,
-                    a.claim_seq,
-                    a.location_id,
-                    a.holder,
-                    a.claimed_at,
-                    a.claimed_until,
-                    a.outcome,
-                    a.ended_at,
-                )
-            )
-    return holds
+    return [
+        inv.Hold(
+            a.entry_id,
+            a.claim_seq,
+            a.location_id,
+            a.holder,
+            a.claimed_at,
+            a.claimed_until,
+            a.outcome,
+            a.ended_at,
+        )
+        for a in _stored(db, store.ATTEMPTS, Attempt)
+    ]
 
 
 def settle(soak: Soak, timeout: float) -> float:
@@ -293,24 +301,20 @@ def _entries(db: Any) -> list[inv.EntryState]:
     from shared import store
     from shared.models import Entry
 
-    found = []
-    for snapshot in db.collection(store.ENTRIES).stream():
-        e = store.load(Entry, snapshot)
-        if e is not None:
-            found.append(
-                inv.EntryState(
-                    e.id,
-                    e.location_id,
-                    e.open,
-                    e.needs_attention,
-                    e.vest_at,
-                    e.available_at,
-                    e.claimed_until,
-                    e.outcome,
-                    e.previous_entry_id,
-                )
-            )
-    return found
+    return [
+        inv.EntryState(
+            e.id,
+            e.location_id,
+            e.open,
+            e.needs_attention,
+            e.vest_at,
+            e.available_at,
+            e.claimed_until,
+            e.outcome,
+            e.previous_entry_id,
+        )
+        for e in _stored(db, store.ENTRIES, Entry)
+    ]
 
 
 def _drawable(db: Any, now: datetime) -> set[str]:
