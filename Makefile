@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 TASKS_VENV := .venv-tasks
 
-.PHONY: install console console-test run test lint format typecheck pytest unit bench clean
+.PHONY: install console console-test run test lint format typecheck pytest unit bench soak clean
 
 install: $(VENV)/.installed $(TASKS_VENV)/.installed node_modules/.installed console
 
@@ -66,6 +66,10 @@ unit: $(VENV)/.installed
 
 bench: install
 	$(VENV)/bin/python -m tools.bench
+
+# A busy day compressed, with faults (not part of `make test`); options: SOAK_ARGS="--callers 8".
+soak: install
+	$(VENV)/bin/python -m tools.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) $(TASKS_VENV) node_modules console/node_modules console/dist .stack \

@@ -106,19 +106,20 @@ def checkAuth(request: flask.Request) -> dict[str, Any]:
 @endpoint(("POST", "GET"))
 def requestCall(request: flask.Request) -> dict[str, Any]:
     """The next location to call, claimed for the caller with a lease."""
-    from shared import calls, clock, store, tasks, web
+    from shared import calls, clock, lease_tasks, store, web
 
     user = _user(request, "requestCall")
     query = web.parse(calls.CallQuery, request.args.to_dict())
     _charge(user, "requestCall")
     s = _settings()
+    db = store.client(s.project_id)
 
     def schedule(entry: Entry) -> bool:
         assert entry.claimed_until is not None
-        return tasks.schedule_expiry(s, entry.id, entry.claim_seq, entry.claimed_until)
+        return lease_tasks.schedule(db, s, entry.id, entry.claim_seq, entry.claimed_until)
 
     return calls.request_call(
-        store.client(s.project_id),
+        db,
         user,
         query,
         clock.now(),
@@ -178,17 +179,16 @@ def bulkEnqueue(request: flask.Request) -> dict[str, Any]:
 @endpoint(("POST",))
 def extendCall(request: flask.Request) -> dict[str, Any]:
     """The holder extends their lease by one step; answers the updated lease."""
-    from shared import caller_view, clock, lease_changes, store, tasks, web
+    from shared import caller_view, clock, lease_changes, lease_tasks, store, web
 
     user = _user(request, "extendCall")
     s = _settings()
     ref = web.parse(lease_changes.LeaseRef, web.read_json(request, s.max_body_bytes))
     _charge(user, "extendCall")
-    entry = lease_changes.extend(
-        store.client(s.project_id), user.uid, ref, clock.now(), s.lease_policy
-    )
+    db = store.client(s.project_id)
+    entry = lease_changes.extend(db, user.uid, ref, clock.now(), s.lease_policy)
     assert entry.claimed_until is not None
-    tasks.schedule_expiry(s, entry.id, entry.claim_seq, entry.claimed_until)
+    lease_tasks.schedule(db, s, entry.id, entry.claim_seq, entry.claimed_until)
     return caller_view.lease(entry)
 
 
@@ -210,7 +210,7 @@ def releaseCall(request: flask.Request) -> dict[str, Any]:
 @endpoint(("POST",))
 def expireClaim(request: flask.Request) -> dict[str, Any]:
     """Cloud Tasks calls this at a lease's end; idempotent, fenced by the claim sequence."""
-    from shared import auth, clock, lease_changes, logs, store, web
+    from shared import auth, clock, lease_changes, lease_tasks, logs, store, web
     from shared.errors import Conflict
 
     s = _settings()
@@ -221,7 +221,11 @@ def expireClaim(request: flask.Request) -> dict[str, Any]:
             request.headers.get("Authorization"), s.task_audience, s.task_service_account
         )
     task = web.parse(lease_changes.ExpiryTask, web.read_json(request, s.max_body_bytes))
-    result = lease_changes.expire(store.client(s.project_id), task, clock.now(), s.lease_policy)
+    db = store.client(s.project_id)
+    result = lease_changes.expire(db, task, clock.now(), s.lease_policy)
+    # Tasks kept while Cloud Tasks refused them are scheduled from here too: after a busy
+    # spell no claim may come, but the expiries of its last leases do.
+    lease_tasks.drain_now_and_then(db, s)
     logs.info(
         "lease expiry task",
         entry_id=task.entry_id,

@@ -212,6 +212,16 @@ class Caller(Document):
     reports_total: int = 0
 
 
+class PendingExpiry(Document):
+    """`pending_expiries/{task name}`: a lease's clean-up task not yet scheduled."""
+
+    id: str
+    entry_id: str
+    claim_seq: int
+    claimed_until: datetime
+    kept_at: datetime
+
+
 class CallerDay(Document):
     """`caller_days/{uid}_{YYYY-MM-DD}`: reports by one caller on one day (org time zone)."""
 

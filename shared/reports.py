@@ -89,7 +89,15 @@ def submit_report(
     report_id = store.new_id()
     day = local_day(now, tz).isoformat()
 
+    report_ref = db.collection(store.REPORTS).document(report_id)
+    tries = [0]
+
     def run(tx: Transaction) -> None:
+        tries[0] += 1
+        if tries[0] > 1 and report_ref.get(transaction=tx).exists:
+            # An earlier try committed, only its answer was lost (the client library re-sends
+            # the commit, which then meets its own fence): the report is in, nothing to redo.
+            return
         entry, attempt = entries.read_open(db, tx, body.location)
         # Built afresh on every try: a retry may find no open entry, or another one.
         report = Report(
@@ -131,7 +139,7 @@ def submit_report(
                 report_id=report_id,
                 requeue=again,
             )
-        tx.create(db.collection(store.REPORTS).document(report_id), report.stored())
+        tx.create(report_ref, report.stored())
         tx.update(
             location_ref,
             {

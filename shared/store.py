@@ -40,6 +40,8 @@ CALLER_DAYS = "caller_days"
 # Per user, bucket and fixed window: a request counter (shared/rate_limits.py); deleted by a
 # TTL policy on `expires_at` in production.
 RATE_LIMITS = "rate_limits"
+# Lease clean-up tasks Cloud Tasks refused, id = the task's name: scheduled again later.
+PENDING_EXPIRIES = "pending_expiries"
 
 ALL_COLLECTIONS: tuple[str, ...] = (
     LOCATIONS,
@@ -56,6 +58,7 @@ ALL_COLLECTIONS: tuple[str, ...] = (
     CALLERS,
     CALLER_DAYS,
     RATE_LIMITS,
+    PENDING_EXPIRIES,
 )
 
 # Firestore's limit on writes in one commit.

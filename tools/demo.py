@@ -442,7 +442,8 @@ def seed_demo(
     Emulators only; seeding twice changes nothing.
     """
     from shared.auth import User
-    from shared.enqueue import BulkEnqueueBody, LocationFilter, bulk_enqueue
+    from shared.enqueue import BulkEnqueueBody, bulk_enqueue
+    from shared.locations import LocationFilter
 
     require_emulators()
     moment = now or datetime.now(UTC).replace(second=0, microsecond=0)

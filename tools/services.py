@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,7 +108,7 @@ def start_stack(project: str) -> TestStack:
         console_port=stacklib.free_port(),
     )
     result = TestStack(stack)
-    starters = {
+    starters: dict[str, Callable[[], list[str]]] = {
         "firestore": lambda: stacklib.firestore_command(stacklib.port_of(stack.firestore_host)),
         "auth": lambda: stacklib.auth_command(stack),
         "tasks": lambda: stacklib.tasks_command(stack),
@@ -130,7 +130,13 @@ def start_stack(project: str) -> TestStack:
 
 def start_functions(stack: stacklib.Stack, name: str, **settings: str) -> tuple[Service, str]:
     """A functions server for this stack (extra settings as environment variables)."""
-    port = stacklib.free_port()
+    return functions_on(stack, name, stacklib.free_port(), settings)
+
+
+def functions_on(
+    stack: stacklib.Stack, name: str, port: int, settings: Mapping[str, str]
+) -> tuple[Service, str]:
+    """A functions server on `port` (a restart where a killed one listened: tasks name it)."""
     argv = stacklib.functions_command(stack, port)
     base = f"http://{stacklib.HOST}:{port}/{stack.project}/{stacklib.REGION}"
     env = {**stack.env(), **stacklib.LOCAL_FUNCTION_SETTINGS, "FUNCTIONS_BASE_URL": base}

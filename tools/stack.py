@@ -141,7 +141,7 @@ def auth_command(stack: Stack) -> list[str]:
     ]
 
 
-def tasks_command(stack: Stack) -> list[str]:
+def tasks_command(stack: Stack, max_retries: int = 20) -> list[str]:
     return [
         str(ROOT / ".venv-tasks" / "bin" / "gcloud-tasks-emulator"),
         "start",
@@ -151,7 +151,7 @@ def tasks_command(stack: Stack) -> list[str]:
         stack.tasks_queue_path,
         # The emulator retries failures every 0.1 s with no backoff; cap it.
         "--max-retries",
-        "20",
+        str(max_retries),
         # Without this it logs two lines per waiting task every 0.1 s.
         "--quiet",
     ]

@@ -287,3 +287,47 @@ def test_expire_claim_needs_a_task_token_outside_local_mode(
     body = {"entry_id": "e", "claim_seq": 1}
     assert api.call("expireClaim", json=body).status == 401
     assert api.call("expireClaim", caller_token, json=body).status == 401
+
+
+def test_tasks_cloud_tasks_refused_are_kept_and_scheduled_once_it_answers(
+    inproc: InProcessApi,
+    db: Any,
+    test_stack: harness.TestStack,
+    staff_token: str,
+    users: Users,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from google.cloud import tasks_v2
+
+    from shared import lease_tasks, tasks
+    from shared.config import get_settings
+    from tools import stack as stacklib
+
+    enqueue(inproc, staff_token, add_locations(db, 4))
+    callers = users.callers(4)
+    monkeypatch.setenv("CLOUD_TASKS_EMULATOR_HOST", f"{stacklib.HOST}:{stacklib.free_port()}")
+    get_settings.cache_clear()
+    names = set()
+    for token in callers[:2]:
+        lease = inproc.call("requestCall", token, params={"state": "all"}).body["lease"]
+        until = parse_iso(lease["claimed_until"])
+        names.add(tasks.task_id(lease["entry_id"], lease["claim_seq"], until))
+    assert {s.id for s in db.collection(store.PENDING_EXPIRIES).stream()} == names
+
+    # Back up, in an instance that kept nothing: it drains by chance (odds 1 here), one task
+    # per drain; the full batch tells it more wait, so the next claim drains without chance.
+    monkeypatch.setitem(lease_tasks._kept, "here", False)
+    monkeypatch.setattr(lease_tasks, "DRAIN_BATCH", 1)
+    monkeypatch.setenv("CLOUD_TASKS_EMULATOR_HOST", test_stack.stack.tasks_host)
+    get_settings.cache_clear()
+    left = []
+    for token, odds in zip(callers[2:], (1.0, 0.0), strict=True):
+        monkeypatch.setattr(lease_tasks, "DRAIN_ODDS", odds)
+        assert inproc.call("requestCall", token, params={"state": "all"}).status == 200
+        left.append(len(list(db.collection(store.PENDING_EXPIRIES).stream())))
+    assert left == [1, 0]
+    settings = get_settings()
+    scheduled = tasks.client(settings).list_tasks(
+        request=tasks_v2.ListTasksRequest(parent=settings.queue_path)
+    )
+    assert {f"{settings.queue_path}/tasks/{name}" for name in names} <= {t.name for t in scheduled}

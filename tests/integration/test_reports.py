@@ -305,3 +305,50 @@ def test_concurrent_reports_close_the_entry_once(
     else:
         assert open_entries == []
         assert outcomes == ["None", "completed"]
+
+
+def test_a_report_whose_commit_answer_was_lost_is_stored_once_and_answered(
+    inproc: InProcessApi,
+    db: Any,
+    staff_token: str,
+    caller_token: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The client library re-sends a commit whose answer was lost (UNAVAILABLE); the re-sent
+    one meets its own fence. The retry must see its report stored, not write the skip again."""
+    from google.cloud.firestore_v1.transaction import Transaction
+
+    enqueue(inproc, staff_token, add_locations(db, 1))
+    location = claim(inproc, caller_token)["id"]
+    original = Transaction._commit
+    resent: list[bool] = []
+
+    def commit_sent_twice(self: Transaction) -> Any:
+        names = [w.update.name for w in self._write_pbs if w.update.name]
+        if not resent and any(f"/{store.REPORTS}/" in name for name in names):
+            resent.append(True)
+            request = {"database": self._client._database_string, "writes": self._write_pbs}
+            # The first send is applied; its answer is lost.
+            self._client._firestore_api.commit(
+                request={**request, "transaction": self._id},
+                metadata=self._client._rpc_metadata,
+            )
+        return original(self)
+
+    monkeypatch.setattr(Transaction, "_commit", commit_sent_twice)
+    later = datetime.now(UTC) + timedelta(hours=1)
+    reply = inproc.call(
+        "submitReport",
+        caller_token,
+        json={
+            "Location": location,
+            "Availability": ["skip_call_back_later"],
+            "Do not call until": iso(later),
+        },
+    )
+    assert resent
+    assert reply.status == 200, reply.body
+    assert [s.id for s in db.collection(store.REPORTS).stream()] == reply.body["created"]
+    stays = sorted(entry_docs(db), key=lambda e: e["added_at"])
+    assert [(e["open"], e.get("outcome")) for e in stays] == [(False, "skipped"), (True, None)]
+    assert inproc.call("callerStats", caller_token).body["total"] == 1

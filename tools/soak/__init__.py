@@ -1,0 +1,1 @@
+"""`make soak`: a busy day, compressed, with faults, then every invariant checked."""
