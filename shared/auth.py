@@ -115,7 +115,7 @@ def _check_active(uid: str, claims: dict[str, Any], app: Any, staleness: int) ->
 
     try:
         record = auth.get_user(uid, app=app)
-    except auth.UserNotFoundError as exc:
+    except (ValueError, auth.UserNotFoundError) as exc:
         raise Unauthorized("This account no longer exists.", error="invalid_token") from exc
     if record.disabled:
         raise Unauthorized("This account is disabled.", error="user_disabled")
@@ -156,11 +156,11 @@ def role_members(
     role: Role, page_token: str | None, page_size: int, project_id: str | None = None
 ) -> tuple[list[tuple[str, str | None]], str | None]:
     """(uid, email) of the users with `role` in one page of the user list, and the next token."""
-    from firebase_admin import auth
+    from firebase_admin import auth, exceptions
 
     try:
         page = auth.list_users(page_token, page_size, app=firebase_app(project_id))
-    except ValueError as exc:
+    except (ValueError, exceptions.InvalidArgumentError) as exc:
         raise BadRequest(
             "page_token is not one this list answered.", error="invalid_field"
         ) from exc

@@ -7,7 +7,7 @@ is created first, so of 16 callers finding the queue low at once exactly one ref
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from shared import enqueue, routing, store
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 SYSTEM = User(uid="system", email=None, roles=frozenset())
 # Locations one refill reads at most while skipping queued ones (it runs once a window).
 MAX_SCAN = 5000
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def top_up(db: Client, queue: Queue, now: datetime) -> int | None:
@@ -75,16 +76,26 @@ def first_in_window(db: Client, record: Backfill) -> bool:
 
 
 def least_recently_reported(db: Client, wanted: int) -> list[str]:
-    """Up to `wanted` locations without an open entry: never reported on first (their
-    `latest_report_at` is null, which sorts first), then the oldest latest report."""
+    """Up to `wanted` locations without an open entry: never reported on first, then those
+    whose latest report is oldest."""
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
     guards = db.collection(store.OPEN_ENTRIES)
     open_now = int(guards.count().get()[0][0].value)  # type: ignore[no-untyped-call]
     # At most `open_now` of the first places are queued: reading that many more is enough.
-    query = (
-        db.collection(store.LOCATIONS)
-        .order_by("latest_report_at")
-        .limit(min(wanted + open_now, MAX_SCAN))
-        .select(["queued"])
+    limit = min(wanted + open_now, MAX_SCAN)
+    places = db.collection(store.LOCATIONS)
+    # Not `latest_report_at == null`: the emulator we run matches every document with it,
+    # and sorts nulls among timestamps; a range leaves the nulls out on every backend.
+    never = places.where(filter=FieldFilter("number_of_reports", "==", 0))
+    oldest = places.where(filter=FieldFilter("latest_report_at", ">=", EPOCH)).order_by(
+        "latest_report_at"
     )
-    free = [s.id for s in query.stream() if (s.to_dict() or {}).get("queued") is not True]
+    free: list[str] = []
+    for query in (never, oldest):
+        for snapshot in query.limit(limit).select(["queued"]).stream():
+            if (snapshot.to_dict() or {}).get("queued") is not True and snapshot.id not in free:
+                free.append(snapshot.id)
+        if len(free) >= wanted:
+            break
     return free[:wanted]

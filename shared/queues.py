@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from shared import auth, entries, routing, store
 from shared.auth import User
@@ -16,9 +23,13 @@ from shared.models import DEFAULT_QUEUE, Caller, Queue
 if TYPE_CHECKING:
     from google.cloud.firestore import Client
 
-Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=routing.NAME_PATTERN)
-]
+
+def _folded(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+# Case-folded before the pattern is checked (StringConstraints checks it on the raw text).
+Name = Annotated[str, BeforeValidator(_folded), StringConstraints(pattern=routing.NAME_PATTERN)]
 MAX_GROUPS = 20
 MAX_BACKFILL = 500
 # Auth users read per listCallers page.

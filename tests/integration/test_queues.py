@@ -108,11 +108,11 @@ def test_bulk_enqueue_into_an_unknown_queue_is_404_naming_it_and_writes_nothing(
 def test_queues_are_listed_in_fall_through_order_with_the_implicit_default(
     inproc: InProcessApi, staff_token: str
 ) -> None:
-    reply = inproc.call("listQueues", staff_token)
+    reply = inproc.call("listQueues", staff_token, method="GET")
     assert [q["name"] for q in reply.body["queues"]] == ["default"]
     assert reply.body["queues"][0]["saved"] is False
     save_queue(inproc, staff_token, name="Spanish", groups=["spanish", "spanish"], order=3)
-    reply = inproc.call("listQueues", staff_token)
+    reply = inproc.call("listQueues", staff_token, method="GET")
     assert [(q["name"], q["groups"]) for q in reply.body["queues"]] == [
         ("spanish", ["spanish"]),
         ("default", []),
@@ -127,7 +127,7 @@ def test_callers_are_listed_with_their_groups_and_unknown_users_are_404(
 ) -> None:
     uid = users.uid("grouped", ["caller"])
     set_groups(inproc, staff_token, uid, ["spanish", "trainee"])
-    reply = inproc.call("listCallers", staff_token)
+    reply = inproc.call("listCallers", staff_token, method="GET")
     assert reply.status == 200
     mine = [c for c in reply.body["callers"] if c["uid"] == uid]
     email = "grouped-caller@test.callqueue.test"
