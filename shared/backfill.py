@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from shared import enqueue, routing, store
+from shared import enqueue, logs, routing, store
 from shared.auth import User
+from shared.errors import ApiError
 from shared.models import Backfill, Queue
 
 if TYPE_CHECKING:
@@ -42,7 +43,13 @@ def top_up(db: Client, queue: Queue, now: datetime) -> int | None:
     body = enqueue.BulkEnqueueBody(
         reason=routing.AUTOMATIC_BACKFILL, location_ids=picked, queue=queue.id
     )
-    result = enqueue.bulk_enqueue(db, SYSTEM, body, now, len(picked))
+    try:
+        result = enqueue.bulk_enqueue(db, SYSTEM, body, now, len(picked))
+    except ApiError as exc:
+        # Staff adding the same places at this moment (409 retry): the caller still draws.
+        logs.warning("backfill stopped", queue=queue.id, error=exc.error)
+        return 0
+    logs.info("backfill", queue=queue.id, wanted=wanted, added=result.added)
     db.collection(store.BACKFILLS).document(record.id).update(
         {"added": result.added, "bulk_id": result.bulk_id}
     )

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+from pydantic import ValidationError
+
 from shared import routing
 from shared.models import Queue
+from shared.queues import CallerGroupsBody, SaveQueueBody
 
 
 def names(queues: list[Queue]) -> list[str]:
@@ -63,3 +67,13 @@ def test_the_backfill_window_changes_once_a_minute() -> None:
     c = datetime(2026, 11, 27, 12, 1, 0, tzinfo=UTC)
     assert routing.backfill_window(a) == routing.backfill_window(b) != routing.backfill_window(c)
     assert routing.backfill_id("q", 7) == "q-7"
+
+
+def test_queue_and_group_names_are_case_folded_deduplicated_and_checked() -> None:
+    body = SaveQueueBody.model_validate({"name": " Spanish ", "groups": ["B", "a", "b"]})
+    assert (body.name, body.groups) == ("spanish", ["a", "b"])
+    for bad in ({"name": "a/b"}, {"name": ""}, {"name": "x", "order": -1}, {"name": "x" * 41}):
+        with pytest.raises(ValidationError):
+            SaveQueueBody.model_validate(bad)
+    with pytest.raises(ValidationError):
+        CallerGroupsBody.model_validate({"uid": "u", "groups": ["no spaces"]})
