@@ -226,6 +226,7 @@ def _row(entry: Entry, now: datetime, location_name: str | None) -> dict[str, An
         "state": entry.state,
         "reason": entry.reason,
         "priority_group": entry.priority_group,
+        "queue": entry.queue,
         "status": leases.status_of(entry, now),
         "holder": entry.holder if held else None,
         "holder_email": entry.holder_email if held else None,
