@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from shared.auth import Role, User
     from shared.config import Settings
     from shared.models import Entry
+    from shared.rate_limits import Bucket
 
 
 def _settings() -> Settings:
@@ -49,8 +50,32 @@ ACCESS: dict[str, Role | Literal["any", "task"]] = {
     "listQueues": "staff",
     "listCallers": "staff",
     "setCallerGroups": "staff",
+    "callerStatistics": "staff",
     "expireClaim": "task",
 }
+
+
+# Which rate-limit bucket each function's requests count against, per user (callers: a
+# runaway app cannot drain the queue; staff: bulk actions). Charged after the request parsed,
+# so malformed requests cost no write.
+LIMITED: dict[str, Bucket] = {
+    "requestCall": "requestCall",
+    "submitReport": "submitReport",
+    "extendCall": "lease",
+    "releaseCall": "lease",
+    "bulkEnqueue": "bulk",
+    "updateEntries": "bulk",
+    "undoBulkAdd": "bulk",
+}
+
+
+def _charge(user: User, function: str) -> None:
+    """Count the request against the user's limit for `function`: 429 when over it."""
+    from shared import clock, rate_limits, store
+
+    s = _settings()
+    limit = s.rate_limit(LIMITED[function])
+    rate_limits.charge(store.client(s.project_id), user.uid, limit, clock.now())
 
 
 def _user(request: flask.Request, function: str) -> User:
@@ -89,6 +114,7 @@ def requestCall(request: flask.Request) -> dict[str, Any]:
 
     user = _user(request, "requestCall")
     query = web.parse(calls.CallQuery, request.args.to_dict())
+    _charge(user, "requestCall")
     s = _settings()
 
     def schedule(entry: Entry) -> bool:
@@ -105,6 +131,7 @@ def requestCall(request: flask.Request) -> dict[str, Any]:
         max_attempts=s.max_claim_attempts,
         on_claim=schedule,
         strategy=s.draw_strategy,
+        contact=s.contact_policy,
     )
 
 
@@ -117,6 +144,7 @@ def submitReport(request: flask.Request) -> dict[str, Any]:
     user = _user(request, "submitReport")
     s = _settings()
     body = web.parse(reports.ReportBody, web.read_json(request, s.max_body_bytes))
+    _charge(user, "submitReport")
     report_id = reports.submit_report(
         store.client(s.project_id), user, body, clock.now(), s.tz, s.call_backs
     )
@@ -143,6 +171,7 @@ def bulkEnqueue(request: flask.Request) -> dict[str, Any]:
     user = _user(request, "bulkEnqueue")
     s = _settings()
     body = web.parse(enqueue.BulkEnqueueBody, web.read_json(request, s.max_body_bytes))
+    _charge(user, "bulkEnqueue")
     result = enqueue.bulk_enqueue(
         store.client(s.project_id), user, body, clock.now(), s.max_bulk_locations
     )
@@ -158,6 +187,7 @@ def extendCall(request: flask.Request) -> dict[str, Any]:
     user = _user(request, "extendCall")
     s = _settings()
     ref = web.parse(lease_changes.LeaseRef, web.read_json(request, s.max_body_bytes))
+    _charge(user, "extendCall")
     entry = lease_changes.extend(
         store.client(s.project_id), user.uid, ref, clock.now(), s.lease_policy
     )
@@ -175,6 +205,7 @@ def releaseCall(request: flask.Request) -> dict[str, Any]:
     user = _user(request, "releaseCall")
     s = _settings()
     ref = web.parse(lease_changes.LeaseRef, web.read_json(request, s.max_body_bytes))
+    _charge(user, "releaseCall")
     lease_changes.release(store.client(s.project_id), user.uid, ref, clock.now(), s.lease_policy)
     return {"released": True}
 
@@ -217,6 +248,7 @@ def updateEntries(request: flask.Request) -> dict[str, Any]:
     user = _user(request, "updateEntries")
     s = _settings()
     body = web.parse(entry_admin.UpdateEntriesBody, web.read_json(request, s.max_body_bytes))
+    _charge(user, "updateEntries")
     result = entry_admin.update_entries(store.client(s.project_id), user, body, clock.now())
     return result.as_json()
 
@@ -289,6 +321,7 @@ def undoBulkAdd(request: flask.Request) -> dict[str, Any]:
     user = _user(request, "undoBulkAdd")
     s = _settings()
     body = web.parse(bulk_adds.UndoBody, web.read_json(request, s.max_body_bytes))
+    _charge(user, "undoBulkAdd")
     return bulk_adds.undo(store.client(s.project_id), user, body, clock.now())
 
 
@@ -350,8 +383,21 @@ def setCallerGroups(request: flask.Request) -> dict[str, Any]:
     return queues.set_caller_groups(store.client(s.project_id), body, s.project_id)
 
 
+@functions_framework.http
+@endpoint(("GET",))
+def callerStatistics(request: flask.Request) -> dict[str, Any]:
+    """Staff: per caller, claims and how they ended, and the median call time."""
+    from shared import caller_statistics, clock, store, web
+
+    _user(request, "callerStatistics")
+    s = _settings()
+    query = web.parse(caller_statistics.CallerStatisticsQuery, request.args.to_dict())
+    return caller_statistics.caller_statistics(store.client(s.project_id), query, clock.now())
+
+
 __all__ = [
     "bulkEnqueue",
+    "callerStatistics",
     "callerStats",
     "checkAuth",
     "entryDetails",

@@ -103,6 +103,8 @@ class Entry(Document):
     priority_group: int = DEFAULT_PRIORITY_GROUP
     queue: str = DEFAULT_QUEUE
     position: float
+    # Reasons of later, more urgent re-adds of the same stay (shared/merges.py).
+    extra_reasons: list[str] = Field(default_factory=list)
     vest_at: datetime
     available_at: datetime
     rand: float

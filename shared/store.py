@@ -41,6 +41,9 @@ CALLER_DAYS = "caller_days"
 QUEUES = "queues"
 # One document per queue and time window, created first by a backfill: one refill at a time.
 BACKFILLS = "backfills"
+# Per user, bucket and fixed window: a request counter (shared/rate_limits.py); deleted by a
+# TTL policy on `expires_at` in production.
+RATE_LIMITS = "rate_limits"
 
 ALL_COLLECTIONS: tuple[str, ...] = (
     LOCATIONS,
@@ -58,6 +61,7 @@ ALL_COLLECTIONS: tuple[str, ...] = (
     CALLER_DAYS,
     QUEUES,
     BACKFILLS,
+    RATE_LIMITS,
 )
 
 # Firestore's limit on writes in one commit.

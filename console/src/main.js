@@ -1,6 +1,6 @@
 // Boot: read the runtime config, sign in, ask the server whether this person is staff, then
 // show the page the address names (#/overview, #/locations, #/queue, #/bulk-adds,
-// #/queues, #/callers).
+// #/queues, #/callers, #/caller-statistics).
 import "tabulator-tables/dist/css/tabulator_simple.min.css";
 import "./styles.css";
 import { createApi } from "./api.js";
@@ -10,6 +10,7 @@ import { h } from "./dom.js";
 import { clearNotice, showError } from "./notice.js";
 import { mountBulkAdds } from "./pages/bulk_adds.js";
 import { mountCallers } from "./pages/callers.js";
+import { mountCallerStatistics } from "./pages/caller_statistics.js";
 import { mountLocations } from "./pages/locations.js";
 import { mountOverview } from "./pages/overview.js";
 import { mountQueue } from "./pages/queue.js";
@@ -23,6 +24,7 @@ const PAGES = {
   "bulk-adds": mountBulkAdds,
   queues: mountQueues,
   callers: mountCallers,
+  "caller-statistics": mountCallerStatistics,
 };
 
 const view = document.getElementById("view");
