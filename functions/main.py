@@ -46,6 +46,10 @@ ACCESS: dict[str, Role | Literal["any", "task"]] = {
     "listBulkAdds": "staff",
     "undoBulkAdd": "staff",
     "queueOverview": "staff",
+    "saveQueue": "staff",
+    "listQueues": "staff",
+    "listCallers": "staff",
+    "setCallerGroups": "staff",
     "callerStatistics": "staff",
     "expireClaim": "task",
 }
@@ -337,6 +341,53 @@ def queueOverview(request: flask.Request) -> dict[str, Any]:
 
 
 @functions_framework.http
+@endpoint(("POST",))
+def saveQueue(request: flask.Request) -> dict[str, Any]:
+    """Staff: create or replace a queue (who may draw from it, its order, its backfill)."""
+    from shared import clock, queues, store, web
+
+    user = _user(request, "saveQueue")
+    s = _settings()
+    body = web.parse(queues.SaveQueueBody, web.read_json(request, s.max_body_bytes))
+    return queues.save_queue(store.client(s.project_id), user, body, clock.now())
+
+
+@functions_framework.http
+@endpoint(("GET",))
+def listQueues(request: flask.Request) -> dict[str, Any]:
+    """Staff: every queue in fall-through order, `default` included."""
+    from shared import queues, store
+
+    _user(request, "listQueues")
+    s = _settings()
+    return queues.list_queues(store.client(s.project_id))
+
+
+@functions_framework.http
+@endpoint(("GET",))
+def listCallers(request: flask.Request) -> dict[str, Any]:
+    """Staff: users with the caller role and their caller groups, a page at a time."""
+    from shared import queues, store, web
+
+    _user(request, "listCallers")
+    s = _settings()
+    query = web.parse(queues.ListCallersQuery, request.args.to_dict())
+    return queues.list_callers(store.client(s.project_id), query, s.project_id)
+
+
+@functions_framework.http
+@endpoint(("POST",))
+def setCallerGroups(request: flask.Request) -> dict[str, Any]:
+    """Staff: replace one caller's groups (which queues they draw from)."""
+    from shared import queues, store, web
+
+    _user(request, "setCallerGroups")
+    s = _settings()
+    body = web.parse(queues.CallerGroupsBody, web.read_json(request, s.max_body_bytes))
+    return queues.set_caller_groups(store.client(s.project_id), body, s.project_id)
+
+
+@functions_framework.http
 @endpoint(("GET",))
 def callerStatistics(request: flask.Request) -> dict[str, Any]:
     """Staff: per caller, claims and how they ended, and the median call time."""
@@ -357,12 +408,16 @@ __all__ = [
     "expireClaim",
     "extendCall",
     "listBulkAdds",
+    "listCallers",
     "listEntries",
     "listLocations",
+    "listQueues",
     "locationFacets",
     "queueOverview",
     "releaseCall",
     "requestCall",
+    "saveQueue",
+    "setCallerGroups",
     "submitReport",
     "undoBulkAdd",
     "updateEntries",

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from shared.errors import Forbidden, Unauthorized
+from shared.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from shared.lazy import PerProcess
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ def _check_active(uid: str, claims: dict[str, Any], app: Any, staleness: int) ->
 
     try:
         record = auth.get_user(uid, app=app)
-    except auth.UserNotFoundError as exc:
+    except (ValueError, auth.UserNotFoundError) as exc:
         raise Unauthorized("This account no longer exists.", error="invalid_token") from exc
     if record.disabled:
         raise Unauthorized("This account is disabled.", error="user_disabled")
@@ -150,6 +150,32 @@ def set_role(email: str, role: Role, *, granted: bool, project_id: str | None = 
     claims["roles"] = sorted(roles)
     auth.set_custom_user_claims(user.uid, claims, app=app)
     return sorted(roles)
+
+
+def role_members(
+    role: Role, page_token: str | None, page_size: int, project_id: str | None = None
+) -> tuple[list[tuple[str, str | None]], str | None]:
+    """(uid, email) of the users with `role` in one page of the user list, and the next token."""
+    from firebase_admin import auth, exceptions
+
+    try:
+        page = auth.list_users(page_token, page_size, app=firebase_app(project_id))
+    except (ValueError, exceptions.InvalidArgumentError) as exc:
+        raise BadRequest(
+            "page_token is not one this list answered.", error="invalid_field"
+        ) from exc
+    members = [(u.uid, u.email) for u in page.users if role in roles_of(u.custom_claims or {})]
+    return members, page.next_page_token or None
+
+
+def email_of(uid: str, project_id: str | None = None) -> str | None:
+    """A user's e-mail; NotFound if there is no such user."""
+    from firebase_admin import auth
+
+    try:
+        return auth.get_user(uid, app=firebase_app(project_id)).email  # type: ignore[no-any-return]
+    except auth.UserNotFoundError as exc:
+        raise NotFound(f"There is no user {uid!r}.", error="unknown_user") from exc
 
 
 def verify_task(authorization: str | None, audience: str, service_account: str) -> None:

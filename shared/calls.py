@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from shared import entries, leases, selection, store, windows
+from shared import backfill, entries, leases, queues, routing, selection, store, windows
 from shared.auth import User
 from shared.caller_view import present
 from shared.config import DrawStrategy
@@ -98,52 +98,76 @@ def request_call(
                 f"There is no location with id {query.location_id!r}.", error="unknown_location"
             )
         return view(db, found)
+    caller = store.load(Caller, db.collection(store.CALLERS).document(user.uid).get())
     if not query.no_claim:
-        caller = store.load(Caller, db.collection(store.CALLERS).document(user.uid).get())
         held = entries.held_lease(db, None, caller, now) if caller is not None else None
         if held is not None:
             return view_of_entry(db, held[0])
     tried: set[str] = set()
     attempts = deferrals = 0
-    for group in selection.groups_in_order():
-        for entry in candidates(db, group, query.state, now, window_size, tried, strategy):
-            tried.add(entry.id)
-            # Read before the claim to check the window; the answer's view reuses it.
-            place = location_of(db, entry)
-            opening = now if contact is None else opening_of(contact, place, now)
-            if opening != now:
-                if opening is not None and not query.no_claim:
-                    if deferrals >= MAX_DEFERRALS:
-                        raise NothingToCall()
-                    deferrals += 1
-                    defer(db, entry.id, opening, now)
-                continue
-            if query.no_claim:
-                return view_of_entry(db, entry, with_lease=False, location=place)
-            if attempts >= max_attempts:
-                raise TooMany(
-                    "Many callers are asking at once; please try again in a moment.",
-                    retry_after=1,
-                    error="busy",
-                )
-            attempts += 1
-            try:
-                taken = take(db, entry.id, user, now, policy)
-            except Contention:
-                continue
-            if taken.new and on_claim is not None:
-                on_claim(taken.entry)
-            mine = place if taken.entry.location_id == place.id else None
-            body = view_of_entry(db, taken.entry, location=mine)
-            if taken.new:
-                # Claim transactions this request tried: 1 unless it lost races (benchmarks).
-                body["claim_attempts"] = attempts
-            return body
+    groups = caller.groups if caller is not None else []
+    offers = _offers(db, groups, query, now, window_size, tried, strategy)
+    for entry in offers:
+        tried.add(entry.id)
+        # Read before the claim to check the window; the answer's view reuses it.
+        place = location_of(db, entry)
+        opening = now if contact is None else opening_of(contact, place, now)
+        if opening != now:
+            if opening is not None and not query.no_claim:
+                if deferrals >= MAX_DEFERRALS:
+                    raise NothingToCall()
+                deferrals += 1
+                defer(db, entry.id, opening, now)
+            continue
+        if query.no_claim:
+            return view_of_entry(db, entry, with_lease=False, location=place)
+        if attempts >= max_attempts:
+            raise TooMany(
+                "Many callers are asking at once; please try again in a moment.",
+                retry_after=1,
+                error="busy",
+            )
+        attempts += 1
+        try:
+            taken = take(db, entry.id, user, now, policy)
+        except Contention:
+            continue
+        if taken.new and on_claim is not None:
+            on_claim(taken.entry)
+        mine = place if taken.entry.location_id == place.id else None
+        body = view_of_entry(db, taken.entry, location=mine)
+        if taken.new:
+            # Claim transactions this request tried: 1 unless it lost races (benchmarks).
+            body["claim_attempts"] = attempts
+        return body
     raise NothingToCall()
 
 
-# The level each (group, state) draw settled at in this process: the next draw starts there.
-_levels: dict[tuple[int, str | None], int] = {}
+def _offers(
+    db: Client,
+    groups: list[str],
+    query: CallQuery,
+    now: datetime,
+    size: int,
+    tried: set[str],
+    strategy: DrawStrategy,
+) -> Iterator[Entry]:
+    """Candidates from the caller's eligible queues in fall-through order, each queue's by
+    priority group; a queue below its backfill minimum is refilled before it is drawn from."""
+    saved = queues.stored(db)
+    for queue in routing.eligible(saved, groups):
+        if queue.backfill_min > 0 and not query.no_claim:
+            backfill.top_up(db, queue, now)
+        # Until staff save a queue every entry is in `default`: the draw ignores the field,
+        # so entries stored before it existed are drawn too.
+        name = queue.id if saved else None
+        for group in selection.groups_in_order():
+            yield from candidates(db, group, query.state, now, size, tried, strategy, name)
+
+
+# The level each (queue, group, state) draw settled at in this process: the next draw starts
+# there.
+_levels: dict[tuple[str | None, int, str | None], int] = {}
 
 
 def candidates(
@@ -154,23 +178,25 @@ def candidates(
     size: int,
     tried: set[str],
     strategy: DrawStrategy = "cells",
+    queue: str | None = None,
 ) -> Iterator[Entry]:
-    """Available entries of a group not in `tried`, in the order to try them.
+    """Available entries of a group (of one queue, or of all) not in `tried`, in the order to
+    try them.
 
     "cells" draws each uniformly at random (`selection.CellDraw`); "naive", a benchmark
     baseline only, offers the longest available first, as every caller would try it.
     """
     if strategy == "naive":
-        yield from _longest_available(db, group, state, now, size, tried)
+        yield from _longest_available(db, group, state, now, size, tried, queue)
         return
     found: dict[str, Entry] = {}
 
     def fetch(level: int, cell: int) -> list[str]:
-        got = draw_cell(db, group, state, now, selection.cell_label(level, cell), size)
+        got = draw_cell(db, group, state, now, selection.cell_label(level, cell), size, queue)
         found.update((e.id, e) for e in got)
         return [e.id for e in got]
 
-    key = (group, state)
+    key = (queue, group, state)
     draw = selection.CellDraw(fetch, capacity=size, rng=_rng, level=_levels.get(key, 0))
     while (entry_id := draw.next(tried)) is not None:
         _levels[key] = draw.level
@@ -178,7 +204,7 @@ def candidates(
     _levels[key] = draw.level
 
 
-def _available(db: Client, group: int, state: str | None, now: datetime) -> Any:
+def _available(db: Client, group: int, state: str | None, now: datetime, queue: str | None) -> Any:
     from google.cloud.firestore_v1.base_query import FieldFilter
 
     query = (
@@ -187,13 +213,21 @@ def _available(db: Client, group: int, state: str | None, now: datetime) -> Any:
         .where(filter=FieldFilter("needs_attention", "==", False))
         .where(filter=FieldFilter("priority_group", "==", group))
     )
+    if queue is not None:
+        query = query.where(filter=FieldFilter("queue", "==", queue))
     if state is not None:
         query = query.where(filter=FieldFilter("state", "==", state))
     return query.where(filter=FieldFilter("available_at", "<=", now))
 
 
 def draw_cell(
-    db: Client, group: int, state: str | None, now: datetime, cell: str, size: int
+    db: Client,
+    group: int,
+    state: str | None,
+    now: datetime,
+    cell: str,
+    size: int,
+    queue: str | None = None,
 ) -> list[Entry]:
     """Up to `size` available entries of a group in one cell of the random key space.
 
@@ -202,7 +236,7 @@ def draw_cell(
     """
     from google.cloud.firestore_v1.base_query import FieldFilter
 
-    query = _available(db, group, state, now).where(
+    query = _available(db, group, state, now, queue).where(
         filter=FieldFilter("cells", "array_contains", cell)
     )
     loaded = (store.load(Entry, s) for s in query.limit(size).stream())
@@ -210,11 +244,17 @@ def draw_cell(
 
 
 def _longest_available(
-    db: Client, group: int, state: str | None, now: datetime, size: int, tried: set[str]
+    db: Client,
+    group: int,
+    state: str | None,
+    now: datetime,
+    size: int,
+    tried: set[str],
+    queue: str | None,
 ) -> Iterator[Entry]:
     while True:
         snapshots = list(
-            _available(db, group, state, now).order_by("available_at").limit(size).stream()
+            _available(db, group, state, now, queue).order_by("available_at").limit(size).stream()
         )
         fresh = [e for e in (store.load(Entry, s) for s in snapshots) if e and e.id not in tried]
         yield from fresh

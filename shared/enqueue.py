@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from shared import bulk_adds, entries, locations, merges, reasons, store
+from shared import bulk_adds, entries, locations, merges, queues, reasons, store
 from shared.auth import User
 from shared.errors import Conflict, TooLarge
 from shared.locations import LocationFilter
-from shared.models import DEFAULT_PRIORITY_GROUP, PRIORITY_GROUPS
+from shared.models import DEFAULT_PRIORITY_GROUP, DEFAULT_QUEUE, PRIORITY_GROUPS
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client
@@ -33,6 +33,7 @@ class BulkEnqueueBody(BaseModel):
 
     reason: str = Field(min_length=1, max_length=reasons.MAX_REASON_LENGTH)
     priority_group: int = DEFAULT_PRIORITY_GROUP
+    queue: store.DocumentId = Field(DEFAULT_QUEUE, description="The queue to add to (must exist).")
     location_ids: list[store.DocumentId] | None = None
     filter: LocationFilter | None = None
     limit: int | None = Field(
@@ -67,6 +68,7 @@ class BulkEnqueueBody(BaseModel):
 class EnqueueResult:
     reason: str
     priority_group: int
+    queue: str = DEFAULT_QUEUE
     matched: int = 0
     added: int = 0
     # Queued with a less urgent group: raised to this one, the reason recorded (merges.py).
@@ -89,6 +91,7 @@ class EnqueueResult:
             "matched": self.matched,
             "reason": self.reason,
             "priority_group": self.priority_group,
+            "queue": self.queue,
             "dry_run": self.dry_run,
             "bulk_id": self.bulk_id,
             "next_cursor": self.next_cursor,
@@ -109,8 +112,9 @@ def bulk_enqueue(
     """Add every selected location that is not queued yet, raise the queued ones this makes
     more urgent; report what happened."""
     check_size(body, limit)
+    queue = queues.get(db, body.queue).id
     result = EnqueueResult(
-        reason=body.reason, priority_group=body.priority_group, dry_run=body.dry_run
+        reason=body.reason, priority_group=body.priority_group, dry_run=body.dry_run, queue=queue
     )
     if body.location_ids is not None:
         states, result.not_found = _by_ids(db, _unique(body.location_ids))
@@ -260,6 +264,7 @@ def _write_chunk(
                 now,
                 base + offset * 1e-6,
                 bulk_id=result.bulk_id,
+                queue=result.queue,
             )
             attempt[location_id] = entry.id
             entries.open_new(batch, db, entry)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from shared import leases, selection, store
 from shared.errors import Conflict
 from shared.models import (
+    DEFAULT_QUEUE,
     Attempt,
     Caller,
     CallerLease,
@@ -155,6 +156,7 @@ def new_entry(
     vest_at: datetime | None = None,
     previous_entry_id: str | None = None,
     bulk_id: str | None = None,
+    queue: str = DEFAULT_QUEUE,
 ) -> Entry:
     """A new stay of a location in the queue, available from `vest_at` (default: now)."""
     start = vest_at or now
@@ -165,6 +167,7 @@ def new_entry(
         state=state,
         reason=reason,
         priority_group=group,
+        queue=queue,
         position=position,
         vest_at=start,
         available_at=start,
@@ -436,25 +439,36 @@ def resume(db: Client, tx: Transaction, entry: Entry, by: str, now: datetime) ->
 
 
 def add_missing_cells(db: Client) -> int:
-    """Give open entries written before `cells` existed their cells (draws find them then).
+    """Give open entries written before `cells` or `queue` existed both (draws find them then).
 
-    Run once after deploying the cell draw. A claim racing this redraws the cells anyway,
-    and the draw is uniform whatever cell an entry sits in, so no fence is needed.
+    Run once after deploying the cell draw, and again after deploying queues. A claim racing
+    this redraws the cells anyway, and the draw is uniform whatever cell an entry sits in,
+    so no fence is needed.
     """
     from google.cloud.firestore_v1.base_query import FieldFilter
 
     query = db.collection(store.ENTRIES).where(filter=FieldFilter("open", "==", True))
-    pending = [
-        (s.reference, (s.to_dict() or {}).get("rand", 0.0))
-        for s in query.select(["rand", "cells"]).stream()
-        if not (s.to_dict() or {}).get("cells")
-    ]
+    pending: list[tuple[Any, dict[str, Any]]] = []
+    for snapshot in query.select(["rand", "cells", "queue"]).stream():
+        data = snapshot.to_dict() or {}
+        fields: dict[str, Any] = {}
+        if not data.get("cells"):
+            fields["cells"] = selection.cells_of(float(data.get("rand", 0.0)))
+        if not data.get("queue"):
+            fields["queue"] = DEFAULT_QUEUE
+        if fields:
+            pending.append((snapshot.reference, fields))
     for start in range(0, len(pending), store.MAX_BATCH_WRITES):
         batch = db.batch()
-        for ref, rand in pending[start : start + store.MAX_BATCH_WRITES]:
-            batch.update(ref, {"cells": selection.cells_of(float(rand))})
+        for ref, fields in pending[start : start + store.MAX_BATCH_WRITES]:
+            batch.update(ref, fields)
         batch.commit()
     return len(pending)
+
+
+def set_caller_groups(db: Client, uid: str, groups: list[str], email: str | None) -> None:
+    """Replace a caller's groups; a merge, so it never touches their claim count or lease."""
+    db.collection(store.CALLERS).document(uid).set({"groups": groups, "email": email}, merge=True)
 
 
 def transact(db: Client, run: Callable[[Transaction], T], tries: int = 3) -> T:

@@ -227,6 +227,7 @@ def _row(entry: Entry, now: datetime, location_name: str | None) -> dict[str, An
         "reason": entry.reason,
         "extra_reasons": entry.extra_reasons,
         "priority_group": entry.priority_group,
+        "queue": entry.queue,
         "status": leases.status_of(entry, now),
         "holder": entry.holder if held else None,
         "holder_email": entry.holder_email if held else None,

@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validat
 
 PRIORITY_GROUPS: tuple[int, ...] = (1, 2, 3, 4, 99)
 DEFAULT_PRIORITY_GROUP = 99
+# Every entry belongs to a queue; entries stored before queues existed belong to this one.
+DEFAULT_QUEUE = "default"
 
 # How an attempt ended: its holder reported (completed / skipped) or gave it back (released);
 # the lease ran out (expired); another caller's report closed the entry (superseded); staff
@@ -99,6 +101,7 @@ class Entry(Document):
     state: str
     reason: str
     priority_group: int = DEFAULT_PRIORITY_GROUP
+    queue: str = DEFAULT_QUEUE
     position: float
     # Reasons of later, more urgent re-adds of the same stay (shared/merges.py).
     extra_reasons: list[str] = Field(default_factory=list)
@@ -210,6 +213,9 @@ class Caller(Document):
     claims: int = 0
     current: CurrentLease | None = None
     reports_total: int = 0
+    # Caller groups staff assigned (`trainee`, `spanish`...): which queues they draw from.
+    groups: list[str] = Field(default_factory=list)
+    email: str | None = None
 
 
 class PendingExpiry(Document):
@@ -269,3 +275,32 @@ class Reason(Document):
     name: str
     created_at: datetime
     created_by: str
+
+
+class Queue(Document):
+    """`queues/{name}`: a named queue, who may draw from it, and when callers fall through to it.
+
+    A caller draws from the queues open to one of their groups (every caller when `groups` is
+    empty) in ascending `order`, then name. `default` exists without a document.
+    """
+
+    id: str
+    description: str = ""
+    groups: list[str] = Field(default_factory=list)
+    order: int = 0
+    # Fewer available entries than this makes requestCall refill the queue (0: never).
+    backfill_min: int = 0
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+
+
+class Backfill(Document):
+    """`backfills/{queue}-{window}`: created first by a queue's refill; one per time window."""
+
+    id: str
+    queue: str
+    window: int
+    at: datetime
+    wanted: int
+    added: int = 0
+    bulk_id: str | None = None

@@ -127,6 +127,7 @@ def submit_report(
                     position=now.timestamp(),
                     vest_at=comeback,
                     previous_entry_id=entry.id,
+                    queue=entry.queue,
                 )
             entries.close(
                 db,

@@ -37,6 +37,10 @@ CALLERS = "callers"
 # (A map of days inside `callers/{uid}` would be one document, but the emulator we run fails
 # on increments inside maps.)
 CALLER_DAYS = "caller_days"
+# Named queues staff manage (`default` exists without a document).
+QUEUES = "queues"
+# One document per queue and time window, created first by a backfill: one refill at a time.
+BACKFILLS = "backfills"
 # Per user, bucket and fixed window: a request counter (shared/rate_limits.py); deleted by a
 # TTL policy on `expires_at` in production.
 RATE_LIMITS = "rate_limits"
@@ -57,6 +61,8 @@ ALL_COLLECTIONS: tuple[str, ...] = (
     BULK_ADDS,
     CALLERS,
     CALLER_DAYS,
+    QUEUES,
+    BACKFILLS,
     RATE_LIMITS,
     PENDING_EXPIRIES,
 )

@@ -97,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     seed.set_defaults(run=_seed_demo)
     cells = commands.add_parser(
-        "add-draw-cells", help="give open entries from before the cell draw their cells (once)"
+        "add-draw-cells", help="give older open entries their draw cells and queue (once)"
     )
     cells.set_defaults(run=_add_draw_cells)
     return parser
@@ -108,7 +108,7 @@ def _add_draw_cells(args: argparse.Namespace) -> int:
     from shared.config import get_settings
 
     added = entries.add_missing_cells(store.client(get_settings().project_id))
-    print(f"{added} open entries given their draw cells")
+    print(f"{added} open entries given their draw cells or queue")
     return EXIT_OK
 
 

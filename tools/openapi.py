@@ -89,6 +89,7 @@ def build() -> dict[str, Any]:
     from shared.entry_admin import EntryDetailsQuery, ListEntriesQuery, UpdateEntriesBody
     from shared.lease_changes import ExpiryTask, LeaseRef
     from shared.locations import LocationQuery
+    from shared.queues import CallerGroupsBody, ListCallersQuery, SaveQueueBody
     from shared.reports import ReportBody
 
     models: list[type[BaseModel]] = [
@@ -98,6 +99,8 @@ def build() -> dict[str, Any]:
         ExpiryTask,
         UpdateEntriesBody,
         UndoBody,
+        SaveQueueBody,
+        CallerGroupsBody,
     ]
     schemas: dict[str, Any] = {"Error": ERROR}
     for model in models:
@@ -166,6 +169,16 @@ def build() -> dict[str, Any]:
             UndoBody,
             obj,
             (400, 401, 403, 404),
+        ),
+        "/saveQueue": _operation(
+            "Create or replace a queue", "staff", SaveQueueBody, obj, (400, 401, 403)
+        ),
+        "/listQueues": _operation(
+            "Every queue in fall-through order", "staff", None, obj, (401, 403), "get"
+        ),
+        "/listCallers": _get("Users with the caller role and their groups", ListCallersQuery),
+        "/setCallerGroups": _operation(
+            "Replace a caller's groups", "staff", CallerGroupsBody, obj, (400, 401, 403, 404)
         ),
         "/queueOverview": _operation(
             "Counts by status and group; claims and reports per hour",

@@ -1,6 +1,6 @@
 // A bulk add as the server takes it: at most 500 locations per call, every call after the
 // first naming the first one's bulk_id so that together they form one bulk add (one undo).
-// An action is {reason, priorityGroup} plus either `ids` or a `filter` ("all N matching").
+// An action is {reason, priorityGroup, queue?} plus either `ids` or a `filter` ("all N matching").
 import { count, plural } from "./dom.js";
 
 export const CHUNK = 500;
@@ -34,7 +34,11 @@ function chunks(ids) {
   return out;
 }
 
-const base = (action) => ({ reason: action.reason, priority_group: action.priorityGroup });
+const base = (action) => ({
+  reason: action.reason,
+  priority_group: action.priorityGroup,
+  ...(action.queue ? { queue: action.queue } : {}),
+});
 
 // What the add would do, written nowhere.
 export async function dryRun(api, action) {

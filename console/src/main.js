@@ -1,6 +1,6 @@
 // Boot: read the runtime config, sign in, ask the server whether this person is staff, then
 // show the page the address names (#/overview, #/locations, #/queue, #/bulk-adds,
-// #/caller-statistics).
+// #/queues, #/callers, #/caller-statistics).
 import "tabulator-tables/dist/css/tabulator_simple.min.css";
 import "./styles.css";
 import { createApi } from "./api.js";
@@ -9,10 +9,12 @@ import { loadConfig } from "./config.js";
 import { h } from "./dom.js";
 import { clearNotice, showError } from "./notice.js";
 import { mountBulkAdds } from "./pages/bulk_adds.js";
+import { mountCallers } from "./pages/callers.js";
 import { mountCallerStatistics } from "./pages/caller_statistics.js";
 import { mountLocations } from "./pages/locations.js";
 import { mountOverview } from "./pages/overview.js";
 import { mountQueue } from "./pages/queue.js";
+import { mountQueues } from "./pages/queues.js";
 import { renderNotAuthorised, renderSignIn } from "./pages/sign_in.js";
 
 const PAGES = {
@@ -20,6 +22,8 @@ const PAGES = {
   locations: mountLocations,
   queue: mountQueue,
   "bulk-adds": mountBulkAdds,
+  queues: mountQueues,
+  callers: mountCallers,
   "caller-statistics": mountCallerStatistics,
 };
 

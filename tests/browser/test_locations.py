@@ -86,7 +86,7 @@ def test_add_all_matching_a_county_with_a_new_reason(
     }
     expect(page.locator("#locations-grid .badge.queued")).to_have_count(10)
 
-    page.get_by_role("link", name="Queue").click()
+    page.get_by_role("link", name="Queue", exact=True).click()
     page.get_by_label("Reason").select_option(NEW_REASON)
     expect(page.locator(".pager-label")).to_have_text(
         f"Page 1 of 1 · {len(fresno) - 2} open entries"

@@ -33,6 +33,7 @@ SHAPE = {
         "index_entries_scanned_per_claim",
         "rpcs_per_claim",
     },
+    "queues_per_claim": {"layout", "entries", "queues", "reads_per_claim", "rpcs_per_claim"},
     "bulk_enqueue": {"locations", "seconds", "writes_per_s", "ratio_to_raw", "noop_seconds"},
     "cold_start": {"seconds", "bare_seconds", "ratio_to_bare", "peak_rss_mib"},
 }
@@ -48,6 +49,7 @@ def test_every_scenario_runs_and_reports(
         [
             *("--callers", "1,3", "--entries", "12", "--claims", "6"),
             *("--sizes", "40", "--held", "0,0.5", "--reads-claims", "2"),
+            *("--per-queue", "8", "--queues-claims", "2"),
             *("--bulk-generated", "30", "--cold-repeat", "1", "--out", str(out)),
         ]
     )
@@ -61,6 +63,7 @@ def test_every_scenario_runs_and_reports(
     assert [r["callers"] for r in results["contention"]] == [1, 3]
     assert all(r["duplicates"] == 0 for r in results["contention"])
     assert [r["held_fraction"] for r in results["reads_per_claim"]] == [0.0, 0.5]
+    assert [r["queues"] for r in results["queues_per_claim"]] == [0, 5, 5]
 
 
 def test_duplicates_are_overlapping_leases_on_one_entry() -> None:

@@ -91,12 +91,13 @@ def test_removing_the_draw_index_names_the_draw_and_the_index_to_add(
 
 
 def is_draw_index(index: dict[str, Any]) -> bool:
-    """The draw's index without a state filter (requestCall?state=all)."""
+    """The draw's index without a state filter (requestCall?state=all) or a queue (none saved)."""
     names = [f["fieldPath"] for f in index["fields"]]
     return (
         index["collectionGroup"] == "entries"
         and names[-2:] == ["cells", "available_at"]
         and ("state" not in names)
+        and ("queue" not in names)
     )
 
 

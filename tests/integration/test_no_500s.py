@@ -47,13 +47,17 @@ FIELDS = {
         "web_banked",
         "County",
     ],
-    "bulkEnqueue": ["reason", "priority_group", "location_ids", "filter", "dry_run"],
+    "bulkEnqueue": ["reason", "priority_group", "location_ids", "filter", "dry_run", "queue"],
+    "saveQueue": ["name", "description", "groups", "order", "backfill_min"],
+    "setCallerGroups": ["uid", "groups"],
     "extendCall": ["entry_id", "claim_seq"],
     "releaseCall": ["entry_id", "claim_seq"],
 }
 VALID = {
     "submitReport": {"Location": "odd-000", "Availability": ["walk_ins_only"]},
     "bulkEnqueue": {"reason": "r", "location_ids": ["odd-000"], "dry_run": True},
+    "saveQueue": {"name": "odd"},
+    "setCallerGroups": {"uid": "nobody", "groups": ["g"]},
     "extendCall": {"entry_id": "e", "claim_seq": 1},
     "releaseCall": {"entry_id": "e", "claim_seq": 1},
 }
@@ -77,7 +81,8 @@ def test_odd_bodies_never_cause_500(
     inproc: InProcessApi, db: Any, staff_token: str, caller_token: str, function: str
 ) -> None:
     add_locations(db, 1, prefix="odd")
-    token = staff_token if function == "bulkEnqueue" else caller_token
+    staff_only = ("bulkEnqueue", "saveQueue", "setCallerGroups")
+    token = staff_token if function in staff_only else caller_token
     for body in bodies(function, random.Random(function)):
         if isinstance(body, bytes):
             reply = inproc.call(

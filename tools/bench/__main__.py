@@ -3,6 +3,7 @@
     .venv/bin/python -m tools.bench                                  # everything, default sizes
     .venv/bin/python -m tools.bench --scenario reads --sizes 100,100000
     .venv/bin/python -m tools.bench --scenario contention --callers 1,32 --entries 500
+    .venv/bin/python -m tools.bench --scenario queues --per-queue 2000
 
 Emulators named by FIRESTORE_EMULATOR_HOST, FIREBASE_AUTH_EMULATOR_HOST and
 CLOUD_TASKS_EMULATOR_HOST are used as they are; the others are started and stopped here.
@@ -21,7 +22,7 @@ from typing import Any
 
 from tools.bench import common
 
-SCENARIOS = ("contention", "reads", "bulk", "cold")
+SCENARIOS = ("contention", "reads", "queues", "bulk", "cold")
 
 
 def _ints(text: str) -> list[int]:
@@ -44,6 +45,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--big-claims", type=int, default=6, help="reads: claims per row from 50,000 entries"
     )
+    p.add_argument(
+        "--per-queue", type=int, default=2000, help="queues: entries in each of five queues"
+    )
+    p.add_argument("--queues-claims", type=int, default=20, help="queues: claims per row")
     p.add_argument(
         "--bulk-generated", type=int, help="bulk: this many generated places, not the snapshot"
     )
@@ -79,6 +84,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 results["reads_per_claim"] = reads.run(
                     args.sizes, args.held, args.reads_claims, args.big_claims
                 )
+            elif name == "queues":
+                from tools.bench import queues
+
+                _title("2b. cost per claim: five queues, a caller eligible for two")
+                print(queues.HEADER)
+                results["queues_per_claim"] = queues.run(args.per_queue, args.queues_claims)
             elif name == "bulk":
                 from tools.bench import bulk
 

@@ -56,6 +56,7 @@ export function mountLocations(view, { api }) {
   });
   const reasonList = h("datalist", { id: "reason-list" });
   const group = h("select", { name: "priority_group" });
+  const queue = h("select", { name: "queue" }, h("option", { value: "default" }, "default"));
   const addButton = h("button", { type: "submit", id: "add-to-queue" }, "Add to queue…");
   const addForm = h(
     "form",
@@ -67,6 +68,7 @@ export function mountLocations(view, { api }) {
       field("Reason", reason),
       reasonList,
       field("Priority group", group),
+      field("Queue", queue),
       addButton,
     ),
   );
@@ -192,6 +194,7 @@ export function mountLocations(view, { api }) {
     const action = {
       reason: reason.value.trim(),
       priorityGroup: Number(group.value),
+      queue: queue.value,
       ...(everyMatching ? { filter: currentFilter() } : { ids }),
     };
     guarded(addButton, () => confirmThenWrite(action));
@@ -279,5 +282,13 @@ export function mountLocations(view, { api }) {
   guarded(null, async () => {
     fillFacets(await loadFacets(api));
     await pager.reset();
+  });
+  guarded(null, async () => {
+    const { queues } = await api.get("listQueues");
+    options(
+      queue,
+      queues.map((q) => [q.name, q.name]),
+      queue.value,
+    );
   });
 }
