@@ -125,6 +125,10 @@ def bulk_enqueue(
     if body.dry_run:
         result.added = len(todo)
         return result
+    if body.bulk_id is not None:
+        # Before the first write: an unknown bulk add refuses the call, and a refusal writes
+        # nothing (not even the new reason).
+        bulk_adds.require(db, body.bulk_id)
     result.reason = reasons.ensure(db, body.reason, user.uid, now)
     result.bulk_id = bulk_adds.record(
         db, user, body.bulk_id, result.reason, body.priority_group, now
