@@ -68,7 +68,7 @@ bench: install
 	$(VENV)/bin/python -m tools.bench
 
 # Nightly: schemathesis with 500 generated requests per operation and role, plus its coverage
-# cases, on a fresh seed (printed; FUZZ_SEED=N make fuzz replays it). About 40 minutes.
+# cases, on a fresh seed (printed; FUZZ_SEED=N make fuzz replays it). About 45 minutes.
 fuzz: install
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} FUZZ_PHASES=examples,coverage,fuzzing \
 		FUZZ_SEED=$${FUZZ_SEED:-random} $(VENV)/bin/pytest tests/integration/test_fuzz.py \
