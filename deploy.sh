@@ -8,7 +8,9 @@
 #
 # --dry-run prints every command and runs none: no cloud tools or credentials needed.
 # Environment overrides: PYTHON_RUNTIME (python313), FIRESTORE_LOCATION (nam5),
-# ALLOWED_ORIGINS (*), TASKS_QUEUE (lease-expiry), FIREBASE (firebase CLI to use).
+# CALLER_APP_ORIGINS (the caller app's origins, comma-separated: CORS must allow them),
+# ALLOWED_ORIGINS (instead of the console's Hosting origins plus CALLER_APP_ORIGINS),
+# TASKS_QUEUE (lease-expiry), FIREBASE (firebase CLI to use).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -38,7 +40,11 @@ esac
 RUNTIME="${PYTHON_RUNTIME:-python313}"
 FIRESTORE_LOCATION="${FIRESTORE_LOCATION:-nam5}"
 QUEUE="${TASKS_QUEUE:-lease-expiry}"
-ORIGINS="${ALLOWED_ORIGINS:-*}"
+# CORS: the console on Firebase Hosting and the caller app; nothing else (docs/security.md).
+ORIGINS="${ALLOWED_ORIGINS:-https://${PROJECT}.web.app,https://${PROJECT}.firebaseapp.com${CALLER_APP_ORIGINS:+,$CALLER_APP_ORIGINS}}"
+if [ -z "${ALLOWED_ORIGINS:-}${CALLER_APP_ORIGINS:-}" ]; then
+  echo "deploy.sh: warning: CALLER_APP_ORIGINS is not set; the caller app's web origin will get 403 (CORS)" >&2
+fi
 RUNTIME_SA="callqueue-functions@${PROJECT}.iam.gserviceaccount.com"
 TASKS_SA="callqueue-tasks@${PROJECT}.iam.gserviceaccount.com"
 # One base URL for every function: 2nd gen functions answer at this address too, and the

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from shared.auth import Role, User
     from shared.config import Settings
     from shared.models import Entry
+    from shared.rate_limits import Bucket
 
 
 def _settings() -> Settings:
@@ -45,8 +46,32 @@ ACCESS: dict[str, Role | Literal["any", "task"]] = {
     "listBulkAdds": "staff",
     "undoBulkAdd": "staff",
     "queueOverview": "staff",
+    "callerStatistics": "staff",
     "expireClaim": "task",
 }
+
+
+# Which rate-limit bucket each function's requests count against, per user (callers: a
+# runaway app cannot drain the queue; staff: bulk actions). Charged after the request parsed,
+# so malformed requests cost no write.
+LIMITED: dict[str, Bucket] = {
+    "requestCall": "requestCall",
+    "submitReport": "submitReport",
+    "extendCall": "lease",
+    "releaseCall": "lease",
+    "bulkEnqueue": "bulk",
+    "updateEntries": "bulk",
+    "undoBulkAdd": "bulk",
+}
+
+
+def _charge(user: User, function: str) -> None:
+    """Count the request against the user's limit for `function`: 429 when over it."""
+    from shared import clock, rate_limits, store
+
+    s = _settings()
+    limit = s.rate_limit(LIMITED[function])
+    rate_limits.charge(store.client(s.project_id), user.uid, limit, clock.now())
 
 
 def _user(request: flask.Request, function: str) -> User:
@@ -85,6 +110,7 @@ def requestCall(request: flask.Request) -> dict[str, Any]:
 
     user = _user(request, "requestCall")
     query = web.parse(calls.CallQuery, request.args.to_dict())
+    _charge(user, "requestCall")
     s = _settings()
 
     def schedule(entry: Entry) -> bool:
@@ -101,6 +127,7 @@ def requestCall(request: flask.Request) -> dict[str, Any]:
         max_attempts=s.max_claim_attempts,
         on_claim=schedule,
         strategy=s.draw_strategy,
+        contact=s.contact_policy,
     )
 
 
@@ -113,6 +140,7 @@ def submitReport(request: flask.Request) -> dict[str, Any]:
     user = _user(request, "submitReport")
     s = _settings()
     body = web.parse(reports.ReportBody, web.read_json(request, s.max_body_bytes))
+    _charge(user, "submitReport")
     report_id = reports.submit_report(
         store.client(s.project_id), user, body, clock.now(), s.tz, s.call_backs
     )
@@ -139,6 +167,7 @@ def bulkEnqueue(request: flask.Request) -> dict[str, Any]:
     user = _user(request, "bulkEnqueue")
     s = _settings()
     body = web.parse(enqueue.BulkEnqueueBody, web.read_json(request, s.max_body_bytes))
+    _charge(user, "bulkEnqueue")
     result = enqueue.bulk_enqueue(
         store.client(s.project_id), user, body, clock.now(), s.max_bulk_locations
     )
@@ -154,6 +183,7 @@ def extendCall(request: flask.Request) -> dict[str, Any]:
     user = _user(request, "extendCall")
     s = _settings()
     ref = web.parse(lease_changes.LeaseRef, web.read_json(request, s.max_body_bytes))
+    _charge(user, "extendCall")
     entry = lease_changes.extend(
         store.client(s.project_id), user.uid, ref, clock.now(), s.lease_policy
     )
@@ -171,6 +201,7 @@ def releaseCall(request: flask.Request) -> dict[str, Any]:
     user = _user(request, "releaseCall")
     s = _settings()
     ref = web.parse(lease_changes.LeaseRef, web.read_json(request, s.max_body_bytes))
+    _charge(user, "releaseCall")
     lease_changes.release(store.client(s.project_id), user.uid, ref, clock.now(), s.lease_policy)
     return {"released": True}
 
@@ -213,6 +244,7 @@ def updateEntries(request: flask.Request) -> dict[str, Any]:
     user = _user(request, "updateEntries")
     s = _settings()
     body = web.parse(entry_admin.UpdateEntriesBody, web.read_json(request, s.max_body_bytes))
+    _charge(user, "updateEntries")
     result = entry_admin.update_entries(store.client(s.project_id), user, body, clock.now())
     return result.as_json()
 
@@ -285,6 +317,7 @@ def undoBulkAdd(request: flask.Request) -> dict[str, Any]:
     user = _user(request, "undoBulkAdd")
     s = _settings()
     body = web.parse(bulk_adds.UndoBody, web.read_json(request, s.max_body_bytes))
+    _charge(user, "undoBulkAdd")
     return bulk_adds.undo(store.client(s.project_id), user, body, clock.now())
 
 
@@ -299,8 +332,21 @@ def queueOverview(request: flask.Request) -> dict[str, Any]:
     return overview.queue_overview(store.client(s.project_id), clock.now())
 
 
+@functions_framework.http
+@endpoint(("GET",))
+def callerStatistics(request: flask.Request) -> dict[str, Any]:
+    """Staff: per caller, claims and how they ended, and the median call time."""
+    from shared import caller_statistics, clock, store, web
+
+    _user(request, "callerStatistics")
+    s = _settings()
+    query = web.parse(caller_statistics.CallerStatisticsQuery, request.args.to_dict())
+    return caller_statistics.caller_statistics(store.client(s.project_id), query, clock.now())
+
+
 __all__ = [
     "bulkEnqueue",
+    "callerStatistics",
     "callerStats",
     "checkAuth",
     "entryDetails",

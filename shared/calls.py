@@ -10,18 +10,22 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from shared import entries, leases, selection, store
+from shared import entries, leases, selection, store, windows
 from shared.auth import User
 from shared.caller_view import present
 from shared.config import DrawStrategy
 from shared.errors import Contention, NotFound, NothingToCall, TooMany
 from shared.leases import LeasePolicy
 from shared.models import Caller, County, Entry, Location, Provider
+from shared.windows import ContactPolicy
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client, Transaction
 
 _rng = random.SystemRandom()
+# Closed places one request moves to their next opening before it answers "nothing to call":
+# each closed place costs one such write per closed period, shared by the requests that meet it.
+MAX_DEFERRALS = 25
 
 
 class CallQuery(BaseModel):
@@ -77,11 +81,14 @@ def request_call(
     max_attempts: int,
     on_claim: Callable[[Entry], object] | None = None,
     strategy: DrawStrategy = "cells",
+    contact: ContactPolicy | None = None,
 ) -> dict[str, Any]:
     """The location to call next, claimed for `user` unless asked not to.
 
     A caller holds one lease at a time: while it runs, every request answers it again.
     `on_claim` runs after a new claim is committed (it schedules the lease's clean-up).
+    With `contact`, a place outside its contact window is not offered: its entry is deferred
+    to its next opening and the draw goes on.
     """
     if query.location_id is not None:
         location = db.collection(store.LOCATIONS).document(query.location_id).get()
@@ -97,15 +104,26 @@ def request_call(
         if held is not None:
             return view_of_entry(db, held[0])
     tried: set[str] = set()
-    attempts = 0
+    attempts = deferrals = 0
     for group in selection.groups_in_order():
         for entry in candidates(db, group, query.state, now, window_size, tried, strategy):
             tried.add(entry.id)
+            # Read before the claim to check the window; the answer's view reuses it.
+            place = location_of(db, entry)
+            opening = now if contact is None else opening_of(contact, place, now)
+            if opening != now:
+                if opening is not None and not query.no_claim:
+                    if deferrals >= MAX_DEFERRALS:
+                        raise NothingToCall()
+                    deferrals += 1
+                    defer(db, entry.id, opening, now)
+                continue
             if query.no_claim:
-                return view_of_entry(db, entry, with_lease=False)
+                return view_of_entry(db, entry, with_lease=False, location=place)
             if attempts >= max_attempts:
                 raise TooMany(
                     "Many callers are asking at once; please try again in a moment.",
+                    retry_after=1,
                     error="busy",
                 )
             attempts += 1
@@ -115,7 +133,8 @@ def request_call(
                 continue
             if taken.new and on_claim is not None:
                 on_claim(taken.entry)
-            body = view_of_entry(db, taken.entry)
+            mine = place if taken.entry.location_id == place.id else None
+            body = view_of_entry(db, taken.entry, location=mine)
             if taken.new:
                 # Claim transactions this request tried: 1 unless it lost races (benchmarks).
                 body["claim_attempts"] = attempts
@@ -230,6 +249,28 @@ def take(db: Client, entry_id: str, user: User, now: datetime, policy: LeasePoli
     return taken
 
 
+def opening_of(contact: ContactPolicy, location: Location, now: datetime) -> datetime | None:
+    """When the location may next be called: `now` when it is open."""
+    return windows.opening_for(contact, location.hours, location.state, location.longitude, now)
+
+
+def defer(db: Client, entry_id: str, until: datetime, now: datetime) -> bool:
+    """Move an available entry's `available_at` to `until`; False if it changed meanwhile."""
+
+    def run(tx: Transaction) -> bool:
+        entry, _ = entries.read(db, tx, entry_id)
+        if entry is None or not leases.is_available(entry, now):
+            return False
+        entries.defer(db, tx, entry, until, now)
+        return True
+
+    try:
+        return entries.transact(db, run)
+    except (entries.Stale, ValueError):
+        # Somebody claimed or changed it first: theirs stands, and the draw moves on.
+        return False
+
+
 def view(db: Client, location: Location, entry: Entry | None = None) -> dict[str, Any]:
     """The contract's location body, with its county and provider records."""
     refs = []
@@ -247,11 +288,17 @@ def view(db: Client, location: Location, entry: Entry | None = None) -> dict[str
     return present(location, county, provider, entry)
 
 
-def view_of_entry(db: Client, entry: Entry, *, with_lease: bool = True) -> dict[str, Any]:
+def location_of(db: Client, entry: Entry) -> Location:
+    """The entry's location, or what the entry knows of it if the location was deleted."""
     location = store.load(
         Location, db.collection(store.LOCATIONS).document(entry.location_id).get()
     )
-    if location is None:
-        # An entry whose location was deleted: still callable by id, with what the entry knows.
-        location = Location(id=entry.location_id, name=entry.location_id, state=entry.state)
-    return view(db, location, entry if with_lease else None)
+    # An entry whose location was deleted: still callable by id, with what the entry knows.
+    return location or Location(id=entry.location_id, name=entry.location_id, state=entry.state)
+
+
+def view_of_entry(
+    db: Client, entry: Entry, *, with_lease: bool = True, location: Location | None = None
+) -> dict[str, Any]:
+    found = location or location_of(db, entry)
+    return view(db, found, entry if with_lease else None)

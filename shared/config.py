@@ -7,11 +7,13 @@ from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.callbacks import CallBackPolicy
 from shared.leases import LeasePolicy
+from shared.rate_limits import Bucket, Limit
+from shared.windows import ContactPolicy, parse_window
 
 # How requestCall chooses among available entries: "cells" (uniform, docs/concurrency.md);
 # "naive" (longest available first) exists only as the contention benchmark's baseline.
@@ -33,9 +35,16 @@ class Settings(BaseSettings):
     # caller got an entry, so this only bites under extreme contention.
     max_claim_attempts: int = Field(60, alias="MAX_CLAIM_ATTEMPTS", ge=1)
     draw_strategy: DrawStrategy = Field("cells", alias="DRAW_STRATEGY")
+    # When a location whose opening hours are unknown (or unreadable) may be called, in its
+    # own time zone: "Mon-Fri 09:00-17:00; Sat 10:00-14:00", or "always".
+    default_contact_window: str = Field("Mon-Fri 09:00-17:00", alias="DEFAULT_CONTACT_WINDOW")
     max_bulk_locations: int = Field(10000, alias="MAX_BULK_LOCATIONS", ge=1)
     max_body_bytes: int = Field(1_048_576, alias="MAX_BODY_BYTES", ge=1024)
-    allowed_origins: str = Field("*", alias="ALLOWED_ORIGINS")
+    # CORS: the origins whose web pages may call the API (the console's, the caller app's),
+    # comma-separated; `*` allows any. The default is the local console.
+    allowed_origins: str = Field(
+        "http://127.0.0.1:5000,http://localhost:5000", alias="ALLOWED_ORIGINS"
+    )
     # Leases: extension step, the longest a claim may last in all, and how close to its end
     # a lease can no longer be extended or released (see docs/concurrency.md).
     extend_step_seconds: int = Field(600, alias="EXTEND_STEP_SECONDS", ge=1)
@@ -49,6 +58,12 @@ class Settings(BaseSettings):
     # horizon is refused (a caller cannot take a place out of the queue for good).
     skip_default_delay_seconds: int = Field(7200, alias="SKIP_DEFAULT_DELAY_SECONDS", ge=0)
     call_back_horizon_days: int = Field(30, alias="CALL_BACK_HORIZON_DAYS", ge=1)
+    # Requests per user and window (shared/rate_limits.py); 0 turns one bucket off.
+    rate_limit_window_seconds: int = Field(60, alias="RATE_LIMIT_WINDOW_SECONDS", ge=1)
+    rate_limit_request_call: int = Field(20, alias="RATE_LIMIT_REQUEST_CALL", ge=0)
+    rate_limit_submit_report: int = Field(20, alias="RATE_LIMIT_SUBMIT_REPORT", ge=0)
+    rate_limit_lease: int = Field(30, alias="RATE_LIMIT_LEASE", ge=0)
+    rate_limit_bulk: int = Field(120, alias="RATE_LIMIT_BULK", ge=0)
     # Cloud Tasks: the queue that cleans up leases, and how it reaches expireClaim.
     tasks_queue: str = Field("lease-expiry", alias="TASKS_QUEUE")
     tasks_location: str | None = Field(None, alias="TASKS_LOCATION")
@@ -60,6 +75,18 @@ class Settings(BaseSettings):
     firestore_emulator_host: str | None = Field(None, alias="FIRESTORE_EMULATOR_HOST")
     auth_emulator_host: str | None = Field(None, alias="FIREBASE_AUTH_EMULATOR_HOST")
     tasks_emulator_host: str | None = Field(None, alias="CLOUD_TASKS_EMULATOR_HOST")
+
+    @field_validator("default_contact_window")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        parse_window(value)
+        return value
+
+    @property
+    def contact_policy(self) -> ContactPolicy:
+        return ContactPolicy(
+            default=parse_window(self.default_contact_window), fallback_zone=self.org_timezone
+        )
 
     @property
     def tz(self) -> ZoneInfo:
@@ -74,6 +101,15 @@ class Settings(BaseSettings):
             end_margin_seconds=self.lease_end_margin_seconds,
             max_expiries=self.max_expiries,
         )
+
+    def rate_limit(self, bucket: Bucket) -> Limit:
+        counts = {
+            "requestCall": self.rate_limit_request_call,
+            "submitReport": self.rate_limit_submit_report,
+            "lease": self.rate_limit_lease,
+            "bulk": self.rate_limit_bulk,
+        }
+        return Limit(bucket, counts[bucket], self.rate_limit_window_seconds)
 
     @property
     def call_backs(self) -> CallBackPolicy:

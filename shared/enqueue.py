@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared import bulk_adds, entries, locations, reasons, store
+from shared import bulk_adds, entries, locations, merges, reasons, store
 from shared.auth import User
 from shared.errors import Conflict, TooLarge
 from shared.locations import LocationFilter
@@ -62,6 +62,8 @@ class EnqueueResult:
     priority_group: int
     matched: int = 0
     added: int = 0
+    # Queued with a less urgent group: raised to this one, the reason recorded (merges.py).
+    raised: int = 0
     already_queued: int = 0
     # Queued, but flagged after repeated expiries: out of rotation until staff resume them.
     needs_attention: int = 0
@@ -73,6 +75,7 @@ class EnqueueResult:
     def as_json(self) -> dict[str, Any]:
         return {
             "added": self.added,
+            "raised": self.raised,
             "already_queued": self.already_queued,
             "needs_attention": self.needs_attention,
             "not_found": self.not_found,
@@ -96,7 +99,8 @@ def check_size(body: BulkEnqueueBody, limit: int) -> None:
 def bulk_enqueue(
     db: Client, user: User, body: BulkEnqueueBody, now: datetime, limit: int
 ) -> EnqueueResult:
-    """Add every selected location that is not queued yet; report what happened."""
+    """Add every selected location that is not queued yet, raise the queued ones this makes
+    more urgent; report what happened."""
     check_size(body, limit)
     result = EnqueueResult(
         reason=body.reason, priority_group=body.priority_group, dry_run=body.dry_run
@@ -113,7 +117,9 @@ def bulk_enqueue(
     result.matched = len(states)
     flagged = _flagged(db, queued)
     result.needs_attention = len(flagged)
-    result.already_queued = len(queued) - len(flagged)
+    raisable = merges.raisable(db, queued - flagged, body.priority_group)
+    result.raised = len(raisable)
+    result.already_queued = len(queued) - len(flagged) - len(raisable)
     todo = [loc for loc in states if loc not in queued]
     if body.dry_run:
         result.added = len(todo)
@@ -131,6 +137,13 @@ def bulk_enqueue(
         result.added += added
         result.already_queued += raced
     bulk_adds.count_added(db, result.bulk_id, result.added)
+    for location_id in sorted(raisable):
+        if not merges.raise_entry(
+            db, location_id, body.priority_group, result.reason, user.uid, now
+        ):
+            # Changed meanwhile (claimed and reported, raised by someone else, ...).
+            result.raised -= 1
+            result.already_queued += 1
     return result
 
 

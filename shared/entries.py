@@ -239,7 +239,8 @@ def claim(
     current = CurrentLease(entry_id=entry.id, claim_seq=new.claim_seq)
     tx.set(
         db.collection(store.CALLERS).document(caller.id),
-        {"claims": n, "current": current.model_dump()},
+        # The id is stored too: callerStatistics pages on it (the emulator ignores cursors).
+        {"id": caller.id, "claims": n, "current": current.model_dump()},
         merge=True,
     )
     return _update(db, tx, entry, {**fields, **ended, "version": version})
@@ -381,12 +382,36 @@ def clear_claim(
     return _give_back(db, tx, entry, attempt, "clear_claim", by, "cleared", now)
 
 
+def defer(db: Client, tx: Transaction, entry: Entry, until: datetime, now: datetime) -> Entry:
+    """Keep an available entry out of draws until its location's next opening (contact window).
+
+    Only `available_at` moves: a later claim or release recomputes it from the lease as usual.
+    """
+    version = _fence(db, tx, entry, "defer", "system", now)
+    return _update(db, tx, entry, {"available_at": until, "version": version})
+
+
 def set_group(
     db: Client, tx: Transaction, entry: Entry, group: int, by: str, now: datetime
 ) -> Entry:
     """Move an open entry to another priority group."""
     version = _fence(db, tx, entry, "set_group", by, now)
     return _update(db, tx, entry, {"priority_group": group, "version": version})
+
+
+def raise_group(
+    db: Client,
+    tx: Transaction,
+    entry: Entry,
+    group: int,
+    extra_reasons: list[str],
+    by: str,
+    now: datetime,
+) -> Entry:
+    """A more urgent re-add: move the open entry to `group`, recording the extra reasons."""
+    version = _fence(db, tx, entry, "raise", by, now)
+    fields = {"priority_group": group, "extra_reasons": extra_reasons, "version": version}
+    return _update(db, tx, entry, fields)
 
 
 def reposition(

@@ -225,6 +225,7 @@ def _row(entry: Entry, now: datetime, location_name: str | None) -> dict[str, An
         "location_name": location_name,
         "state": entry.state,
         "reason": entry.reason,
+        "extra_reasons": entry.extra_reasons,
         "priority_group": entry.priority_group,
         "status": leases.status_of(entry, now),
         "holder": entry.holder if held else None,

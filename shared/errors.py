@@ -14,6 +14,7 @@ class ApiError(Exception):
         self.description = description
         if error is not None:
             self.error = error
+        self.headers: dict[str, str] = {}
 
 
 class BadRequest(ApiError):
@@ -54,6 +55,10 @@ class TooLarge(ApiError):
 class TooMany(ApiError):
     status = 429
     error = "too_many_requests"
+
+    def __init__(self, description: str, *, retry_after: int, error: str | None = None) -> None:
+        super().__init__(description, error=error)
+        self.headers["Retry-After"] = str(retry_after)
 
 
 class NothingToCall(ApiError):

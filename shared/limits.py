@@ -18,6 +18,9 @@ TEXT_CHARS = 1_000
 # Availability tags in one report (the contract's vocabulary has about 45).
 TAGS_PER_REPORT = 50
 TAG_CHARS = 200
+# JSON nesting in any request body: our bodies need 3 levels; deep nesting only costs the
+# parser (and past Python's recursion limit it would fail).
+JSON_DEPTH = 32
 
 Notes = Annotated[str, Field(max_length=NOTES_CHARS)]
 Text = Annotated[str, Field(max_length=TEXT_CHARS)]

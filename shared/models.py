@@ -111,6 +111,8 @@ class Entry(Document):
     reason: str
     priority_group: int = DEFAULT_PRIORITY_GROUP
     position: float
+    # Reasons of later, more urgent re-adds of the same stay (shared/merges.py).
+    extra_reasons: list[str] = Field(default_factory=list)
     vest_at: datetime
     available_at: datetime
     rand: float

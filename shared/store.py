@@ -37,6 +37,9 @@ CALLERS = "callers"
 # (A map of days inside `callers/{uid}` would be one document, but the emulator we run fails
 # on increments inside maps.)
 CALLER_DAYS = "caller_days"
+# Per user, bucket and fixed window: a request counter (shared/rate_limits.py); deleted by a
+# TTL policy on `expires_at` in production.
+RATE_LIMITS = "rate_limits"
 
 ALL_COLLECTIONS: tuple[str, ...] = (
     LOCATIONS,
@@ -52,6 +55,7 @@ ALL_COLLECTIONS: tuple[str, ...] = (
     BULK_ADDS,
     CALLERS,
     CALLER_DAYS,
+    RATE_LIMITS,
 )
 
 # Firestore's limit on writes in one commit.

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from shared import logs
-from shared.errors import ApiError, BadRequest, MethodNotAllowed, TooLarge
+from shared.errors import ApiError, BadRequest, Forbidden, MethodNotAllowed, TooLarge
+from shared.limits import JSON_DEPTH
 
 if TYPE_CHECKING:
     import flask
@@ -23,19 +24,47 @@ Handler = Callable[["flask.Request"], Any]
 CORS_HEADERS = {
     "Access-Control-Allow-Headers": "Authorization, Content-Type",
     "Access-Control-Max-Age": "3600",
-    "Access-Control-Expose-Headers": "X-Request-Id",
+    "Access-Control-Expose-Headers": "X-Request-Id, Retry-After",
 }
 
 
-def json_response(body: Any, status: int = 200, origin: str = "*") -> flask.Response:
+def json_response(body: Any, status: int = 200, origin: str | None = None) -> flask.Response:
     import flask
 
     response = flask.Response(
         json.dumps(body, default=str), status=status, mimetype="application/json"
     )
-    response.headers["Access-Control-Allow-Origin"] = origin
-    response.headers.update(CORS_HEADERS)
+    if origin is not None:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers.update(CORS_HEADERS)
+    if origin != "*":
+        # The answer differs by Origin: caches must not hand one origin's answer to another.
+        response.headers["Vary"] = "Origin"
     return response
+
+
+def parse_origins(setting: str) -> frozenset[str]:
+    """ALLOWED_ORIGINS: comma-separated origins (scheme://host[:port]), or `*` for any."""
+    return frozenset(o.strip().rstrip("/") for o in setting.split(",") if o.strip())
+
+
+def cors_origin(request_origin: str | None, allowed: frozenset[str]) -> str | None:
+    """The Access-Control-Allow-Origin to answer with; None when no Origin was sent.
+
+    Forbidden when a browser page from an origin not in ALLOWED_ORIGINS made the request,
+    so such a page can neither read answers nor cause writes.
+    """
+    if "*" in allowed:
+        return "*"
+    if request_origin is None:
+        return None
+    if request_origin.rstrip("/") in allowed:
+        return request_origin
+    raise Forbidden(
+        f"Requests from the web page at {request_origin[:200]} are not allowed; "
+        "ALLOWED_ORIGINS lists the origins that may call this API.",
+        error="origin_not_allowed",
+    )
 
 
 def error_body(exc: ApiError) -> dict[str, str]:
@@ -76,11 +105,35 @@ def read_json(request: flask.Request, max_bytes: int, *, allow_empty: bool = Fal
             return {}
         raise BadRequest("The request body is empty; send a JSON object.", error="invalid_json")
     try:
-        return json.loads(raw)
+        data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadRequest(
             f"The request body is not valid JSON: {exc}.", error="invalid_json"
         ) from exc
+    except RecursionError as exc:
+        raise too_deep() from exc
+    if depth(data) > JSON_DEPTH:
+        raise too_deep()
+    return data
+
+
+def too_deep() -> BadRequest:
+    return BadRequest(
+        f"The request body nests JSON more than {JSON_DEPTH} levels deep.", error="too_deep"
+    )
+
+
+def depth(data: Any) -> int:
+    """How deeply arrays and objects nest in decoded JSON (a scalar is 0), without recursion."""
+    deepest = 0
+    stack = [(data, 1)]
+    while stack:
+        value, level = stack.pop()
+        children = value.values() if isinstance(value, dict) else value
+        if isinstance(value, dict | list):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def parse(model: type[M], data: Any) -> M:
@@ -103,7 +156,18 @@ def endpoint(
             from shared.config import get_settings
 
             settings = get_settings()
-            origin = settings.allowed_origins
+            try:
+                origin = cors_origin(
+                    request.headers.get("Origin"), parse_origins(settings.allowed_origins)
+                )
+            except Forbidden as exc:
+                logs.warning(
+                    "origin not allowed",
+                    function=handler.__name__,
+                    origin=request.headers.get("Origin", "")[:200],
+                    method=request.method,
+                )
+                return json_response(error_body(exc), exc.status)
             if request.method == "OPTIONS":
                 response = json_response({}, 204, origin)
                 response.headers["Access-Control-Allow-Methods"] = ", ".join((*methods, "OPTIONS"))
@@ -120,6 +184,7 @@ def endpoint(
                 error = None
             except ApiError as exc:
                 response = json_response(error_body(exc), exc.status, origin)
+                response.headers.update(exc.headers)
                 error = exc.error
             except Exception as exc:
                 # The person sees only the request id; the log keeps the details for us.

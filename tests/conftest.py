@@ -122,10 +122,21 @@ def staff_token(users: Users) -> str:
     return users.token("staff", ["staff"])
 
 
+# The suite acts as a few users making thousands of requests within minutes, which no person
+# does: rate limits are off for it, and tests/integration/test_rate_limits.py checks them on
+# a server of its own.
+UNLIMITED = {
+    "RATE_LIMIT_REQUEST_CALL": "0",
+    "RATE_LIMIT_SUBMIT_REPORT": "0",
+    "RATE_LIMIT_LEASE": "0",
+    "RATE_LIMIT_BULK": "0",
+}
+
+
 @pytest.fixture(scope="session")
 def functions_http(test_stack: harness.TestStack) -> Iterator[harness.HttpApi]:
     """All functions over real HTTP (default settings: 20-minute lease)."""
-    service, base = harness.start_functions(test_stack.stack, "functions")
+    service, base = harness.start_functions(test_stack.stack, "functions", **UNLIMITED)
     try:
         yield harness.HttpApi(base)
     finally:
@@ -138,7 +149,7 @@ def start_functions(test_stack: harness.TestStack) -> Iterator[Callable[..., har
     services: list[harness.Service] = []
 
     def start(name: str, **settings: str) -> harness.HttpApi:
-        service, base = harness.start_functions(test_stack.stack, name, **settings)
+        service, base = harness.start_functions(test_stack.stack, name, **{**UNLIMITED, **settings})
         services.append(service)
         return harness.HttpApi(base)
 
@@ -167,7 +178,7 @@ def inproc(
     from shared.config import get_settings
 
     monkeypatch.setenv("FUNCTIONS_BASE_URL", harness.NOWHERE)
-    for key, value in stacklib.LOCAL_FUNCTION_SETTINGS.items():
+    for key, value in {**stacklib.LOCAL_FUNCTION_SETTINGS, **UNLIMITED}.items():
         monkeypatch.setenv(key, value)
     get_settings.cache_clear()
     yield harness.InProcessApi()

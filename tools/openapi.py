@@ -160,6 +160,7 @@ def _get(summary: str, query: type[BaseModel], *extra: int) -> dict[str, Any]:
 
 def build() -> dict[str, Any]:
     from shared.bulk_adds import ListBulkAddsQuery, UndoBody
+    from shared.caller_statistics import CallerStatisticsQuery
     from shared.calls import CallQuery
     from shared.enqueue import BulkEnqueueBody
     from shared.entry_admin import EntryDetailsQuery, ListEntriesQuery, UpdateEntriesBody
@@ -243,6 +244,10 @@ def build() -> dict[str, Any]:
         ),
         "/entryDetails": _get("One entry, its attempts and reports", EntryDetailsQuery, 404),
         "/listBulkAdds": _get("Recent bulk adds", ListBulkAddsQuery),
+        "/callerStatistics": _get(
+            "Per caller: claims, reports, skips, expiries, releases, median call time",
+            CallerStatisticsQuery,
+        ),
         "/undoBulkAdd": _operation(
             "Remove what a bulk add queued that nobody claimed",
             "staff",
@@ -266,6 +271,7 @@ def build() -> dict[str, Any]:
             (400, 401, 403, 409),
         ),
     }
+    _rate_limited(paths)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Call queue", "version": "1"},
@@ -285,6 +291,22 @@ def build() -> dict[str, Any]:
             },
         },
     }
+
+
+def _rate_limited(paths: dict[str, Any]) -> None:
+    """Every function with a rate limit documents its 429 and the Retry-After header."""
+    from functions.main import LIMITED
+
+    for name in LIMITED:
+        for operation in paths[f"/{name}"].values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation["responses"]["429"] = {
+                    "description": "too many requests: retry after the header's seconds",
+                    "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
+                }
 
 
 def render() -> str:

@@ -105,6 +105,7 @@ def start_stack(project: str) -> TestStack:
         auth_host=hosts["auth"],
         tasks_host=hosts["tasks"],
         functions_port=stacklib.free_port(),
+        console_port=stacklib.free_port(),
     )
     result = TestStack(stack)
     starters = {

@@ -23,7 +23,9 @@ REGION = "us-central1"
 TASKS_QUEUE = "lease-expiry"
 HOST = "127.0.0.1"
 # Cloud Tasks' emulator sends no OIDC token; the functions accept that only in local mode.
-LOCAL_FUNCTION_SETTINGS = {"SKIP_TASK_AUTH": "true"}
+# Local stacks (tests, demos, benchmarks) run at any hour, often on a controlled clock set to
+# a Sunday: there, places with unknown opening hours may be called at any time.
+LOCAL_FUNCTION_SETTINGS = {"SKIP_TASK_AUTH": "true", "DEFAULT_CONTACT_WINDOW": "always"}
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,9 @@ class Stack:
     tasks_host: str
     functions_port: int
     console_port: int = 5000
+    # Origins allowed besides the console's (ALLOWED_ORIGINS when `make run` starts), for
+    # example a caller app served locally: `ALLOWED_ORIGINS=http://localhost:3000 make run`.
+    extra_origins: str = ""
 
     @property
     def functions_base(self) -> str:
@@ -44,6 +49,13 @@ class Stack:
     @property
     def console_url(self) -> str:
         return f"http://{HOST}:{self.console_port}/"
+
+    @property
+    def allowed_origins(self) -> str:
+        """CORS: the console (by either local host name) and any extra origins."""
+        console = [f"http://{name}:{self.console_port}" for name in (HOST, "localhost")]
+        extra = [o.strip() for o in self.extra_origins.split(",") if o.strip()]
+        return ",".join(dict.fromkeys([*console, *extra]))
 
     @property
     def tasks_queue_path(self) -> str:
@@ -59,6 +71,7 @@ class Stack:
             "CLOUD_TASKS_EMULATOR_HOST": self.tasks_host,
             "FUNCTIONS_BASE_URL": self.functions_base,
             "FUNCTION_REGION": REGION,
+            "ALLOWED_ORIGINS": self.allowed_origins,
         }
 
 
@@ -74,6 +87,7 @@ def from_env() -> Stack:
         tasks_host=f"{HOST}:{env.get('TASKS_PORT', '9090')}",
         functions_port=int(env.get("FUNCTIONS_PORT", "5001")),
         console_port=int(env.get("CONSOLE_PORT", "5000")),
+        extra_origins=env.get("ALLOWED_ORIGINS", ""),
     )
 
 

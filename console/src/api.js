@@ -9,8 +9,25 @@ export class ApiError extends Error {
   }
 }
 
-export function createApi(baseUrl, getToken) {
-  async function call(name, { method = "GET", params, body } = {}) {
+// A 429 names in Retry-After when to come back; a bulk loop waits that long (up to this)
+// rather than stopping half-way.
+const MAX_RETRY_WAIT_SECONDS = 30;
+const MAX_RETRIES = 3;
+
+export function retryDelaySeconds(status, retryAfter, attempt) {
+  if (status !== 429 || attempt >= MAX_RETRIES) return null;
+  const seconds = Number.parseInt(retryAfter ?? "", 10);
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds > MAX_RETRY_WAIT_SECONDS) return null;
+  return Math.max(seconds, 1);
+}
+
+export function createApi(
+  baseUrl,
+  getToken,
+  sleep = (ms) => new Promise((r) => setTimeout(r, ms)),
+) {
+  async function call(name, options = {}, attempt = 0) {
+    const { method = "GET", params, body } = options;
     const url = new URL(`${baseUrl.replace(/\/$/, "")}/${name}`);
     for (const [key, value] of Object.entries(params ?? {})) {
       if (value !== undefined && value !== null && value !== "") url.searchParams.set(key, value);
@@ -37,6 +54,11 @@ export function createApi(baseUrl, getToken) {
       data = text ? JSON.parse(text) : null;
     } catch {
       // A proxy's HTML error page, say: the status line is all we can show.
+    }
+    const wait = retryDelaySeconds(response.status, response.headers.get("Retry-After"), attempt);
+    if (wait !== null) {
+      await sleep(wait * 1000);
+      return call(name, options, attempt + 1);
     }
     if (!response.ok) {
       throw new ApiError(

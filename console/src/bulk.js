@@ -5,11 +5,19 @@ import { count, plural } from "./dom.js";
 
 export const CHUNK = 500;
 
-const ZERO = { added: 0, already_queued: 0, needs_attention: 0, matched: 0, not_found: [] };
+const ZERO = {
+  added: 0,
+  raised: 0,
+  already_queued: 0,
+  needs_attention: 0,
+  matched: 0,
+  not_found: [],
+};
 
 function sum(totals, answer) {
   return {
     added: totals.added + (answer.added ?? 0),
+    raised: totals.raised + (answer.raised ?? 0),
     already_queued: totals.already_queued + (answer.already_queued ?? 0),
     needs_attention: totals.needs_attention + (answer.needs_attention ?? 0),
     matched: totals.matched + (answer.matched ?? 0),
@@ -77,9 +85,16 @@ export async function write(api, action, onProgress) {
   return totals;
 }
 
+// Queued places in a less urgent group are raised to the action's group (said only when any are).
+function raisedPart(totals, verb, group) {
+  if (!totals.raised) return [];
+  return [`${count(totals.raised)} already queued ${verb} raised to group ${group}`];
+}
+
 export function describeDryRun(totals, action) {
   const parts = [
     `${count(totals.added)} will be added to the queue with reason “${totals.reason ?? action.reason}” in group ${action.priorityGroup}`,
+    ...raisedPart(totals, "will be", action.priorityGroup),
     `${count(totals.already_queued)} ${totals.already_queued === 1 ? "is" : "are"} already queued`,
     `${count(totals.needs_attention)} ${totals.needs_attention === 1 ? "needs" : "need"} attention`,
   ];
@@ -90,6 +105,7 @@ export function describeDryRun(totals, action) {
 export function describeResult(totals) {
   const parts = [
     `Added ${plural(totals.added, "location")} with reason ${totals.reason}`,
+    ...raisedPart(totals, "were", totals.priority_group),
     `${count(totals.already_queued)} ${totals.already_queued === 1 ? "was" : "were"} already queued`,
     `${count(totals.needs_attention)} ${totals.needs_attention === 1 ? "needs" : "need"} attention`,
   ];

@@ -1,5 +1,6 @@
 // Boot: read the runtime config, sign in, ask the server whether this person is staff, then
-// show the page the address names (#/overview, #/locations, #/queue, #/bulk-adds).
+// show the page the address names (#/overview, #/locations, #/queue, #/bulk-adds,
+// #/caller-statistics).
 import "tabulator-tables/dist/css/tabulator_simple.min.css";
 import "./styles.css";
 import { createApi } from "./api.js";
@@ -8,6 +9,7 @@ import { loadConfig } from "./config.js";
 import { h } from "./dom.js";
 import { clearNotice, showError } from "./notice.js";
 import { mountBulkAdds } from "./pages/bulk_adds.js";
+import { mountCallerStatistics } from "./pages/caller_statistics.js";
 import { mountLocations } from "./pages/locations.js";
 import { mountOverview } from "./pages/overview.js";
 import { mountQueue } from "./pages/queue.js";
@@ -18,6 +20,7 @@ const PAGES = {
   locations: mountLocations,
   queue: mountQueue,
   "bulk-adds": mountBulkAdds,
+  "caller-statistics": mountCallerStatistics,
 };
 
 const view = document.getElementById("view");

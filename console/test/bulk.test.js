@@ -79,11 +79,32 @@ test("a filter is written cursor by cursor until the server says it is done", as
   );
   assert.ok(api.calls.every((c) => c.body.filter === filter && c.body.limit === CHUNK));
   assert.equal(totals.needs_attention, 6);
+  assert.equal(totals.raised, 0);
+});
+
+test("raised places are summed and reported apart from those already queued", async () => {
+  const api = fakeApi(() => ({
+    added: 1,
+    raised: 2,
+    already_queued: 1,
+    needs_attention: 0,
+    matched: 4,
+    not_found: [],
+    reason: "Eva tip",
+    priority_group: 1,
+    bulk_id: "b",
+  }));
+  const totals = await write(api, { reason: "Eva tip", priorityGroup: 1, ids: ids(4) }, () => {});
+  assert.equal(
+    describeResult(totals),
+    "Added 1 location with reason Eva tip; 2 already queued were raised to group 1; 1 was already queued; 0 need attention.",
+  );
 });
 
 test("a dry run writes nothing and describes what would happen", async () => {
   const api = fakeApi((body) => ({
     added: 7,
+    raised: 2,
     already_queued: 1,
     needs_attention: 1,
     matched: 9,
@@ -96,6 +117,6 @@ test("a dry run writes nothing and describes what would happen", async () => {
   assert.ok(api.calls.every((c) => c.body.dry_run === true));
   assert.equal(
     describeDryRun(totals, action),
-    "Of 9 selected locations: 7 will be added to the queue with reason “Eva tip” in group 1; 1 is already queued; 1 needs attention; 1 no longer exist.",
+    "Of 9 selected locations: 7 will be added to the queue with reason “Eva tip” in group 1; 2 already queued will be raised to group 1; 1 is already queued; 1 needs attention; 1 no longer exist.",
   );
 });

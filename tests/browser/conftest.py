@@ -69,7 +69,8 @@ def console_url(
     test_stack: harness.TestStack, functions_http: harness.HttpApi, console_dist: Path
 ) -> Iterator[str]:
     """The built console, its config.json naming the test stack's functions and Auth."""
-    port = stacklib.free_port()
+    # The stack's port: the functions allow CORS from the console's origin only.
+    port = test_stack.stack.console_port
     argv = [
         *stacklib.console_command(test_stack.stack, port),
         "--functions-base",

@@ -65,7 +65,8 @@ def test_add_all_matching_a_county_with_a_new_reason(
     page.get_by_role("button", name=f"Add all {len(fresno)} to queue…").click()
     expect(page.locator("#dry-run-text")).to_have_text(
         f"Of {len(fresno)} selected locations: {len(fresno) - 2} will be added to the queue "
-        f"with reason “{NEW_REASON}” in group 2; 2 are already queued; 0 need attention."
+        f"with reason “{NEW_REASON}” in group 2; 2 already queued will be raised to group 2; "
+        "0 are already queued; 0 need attention."
     )
     assert len(open_entries(db)) == 2, "the dry run wrote something"
     shoot("dry-run")
@@ -73,12 +74,16 @@ def test_add_all_matching_a_county_with_a_new_reason(
     page.get_by_role("button", name=f"Add {len(fresno) - 2} to the queue").click()
     expect(page.locator("#bulk-result")).to_have_text(
         f"Added {len(fresno) - 2} locations with reason {NEW_REASON}; "
-        "2 were already queued; 0 need attention."
+        "2 already queued were raised to group 2; 0 were already queued; 0 need attention."
     )
     shoot("result")
     added = [e for e in open_entries(db) if e["reason"] == NEW_REASON]
     assert sorted(e["location_id"] for e in added) == fresno[2:]
     assert {e["priority_group"] for e in added} == {2}
+    raised = [e for e in open_entries(db) if e["location_id"] in queued_before]
+    assert {(e["priority_group"], tuple(e["extra_reasons"])) for e in raised} == {
+        (2, (NEW_REASON,))
+    }
     expect(page.locator("#locations-grid .badge.queued")).to_have_count(10)
 
     page.get_by_role("link", name="Queue").click()

@@ -62,4 +62,6 @@ def count(db: Any, collection: str) -> int:
 
 
 def counts(db: Any) -> dict[str, int]:
-    return {name: count(db, name) for name in store.ALL_COLLECTIONS}
+    """Documents per collection of data: rate-limit slots count requests (a refused or dry
+    request uses budget too), not data, and test_rate_limits checks them."""
+    return {name: count(db, name) for name in store.ALL_COLLECTIONS if name != store.RATE_LIMITS}

@@ -15,6 +15,50 @@ from tests.integration.factories import add_locations, count, counts
 pytestmark = pytest.mark.integration
 
 
+def entry_of(db: Any, location_id: str) -> dict[str, Any]:
+    guard = db.collection(store.OPEN_ENTRIES).document(location_id).get().to_dict()
+    return dict(db.collection(store.ENTRIES).document(guard["entry_id"]).get().to_dict())
+
+
+def test_a_more_urgent_re_add_raises_the_open_entry_and_records_its_reason(
+    api: HttpApi, db: Any, staff_token: str, caller_token: str
+) -> None:
+    ids = add_locations(db, 3)
+    enqueue = {"reason": "New location", "priority_group": 3, "location_ids": ids}
+    assert api.call("bulkEnqueue", staff_token, json=enqueue).body["added"] == 3
+
+    def add(group: int, reason: str, chosen: list[str], **more: Any) -> dict[str, Any]:
+        body = {"reason": reason, "priority_group": group, "location_ids": chosen, **more}
+        reply = api.call("bulkEnqueue", staff_token, json=body)
+        assert reply.status == 200, reply.body
+        return {k: reply.body[k] for k in ("added", "raised", "already_queued")}
+
+    assert add(1, "Eva tip", ids[:1], dry_run=True) == {
+        "added": 0, "raised": 1, "already_queued": 0
+    }  # fmt: skip
+    assert entry_of(db, ids[0])["priority_group"] == 3, "the dry run wrote something"
+    changes = count(db, store.ENTRY_CHANGES)
+    # Equal or less urgent: already queued, nothing written.
+    assert add(3, "Stale report", ids) == {"added": 0, "raised": 0, "already_queued": 3}
+    assert add(99, "Stale report", ids) == {"added": 0, "raised": 0, "already_queued": 3}
+    assert count(db, store.ENTRY_CHANGES) == changes
+    assert add(1, "Eva tip", ids[:1]) == {"added": 0, "raised": 1, "already_queued": 0}
+    raised = entry_of(db, ids[0])
+    assert (raised["priority_group"], raised["reason"], raised["extra_reasons"]) == (
+        1,
+        "New location",
+        ["Eva tip"],
+    )
+    assert [s.to_dict()["event"] for s in db.collection(store.ENTRY_CHANGES).stream()] == ["raise"]
+    assert {entry_of(db, i)["priority_group"] for i in ids[1:]} == {3}
+    # Raised again from 1? Nothing is more urgent; from 3 to 2 for the others, reason once.
+    assert add(2, "Eva tip", ids) == {"added": 0, "raised": 2, "already_queued": 1}
+    assert entry_of(db, ids[1])["extra_reasons"] == ["Eva tip"]
+    # The draw takes the raised entry first (group 1 before group 2).
+    offered = api.call("requestCall", caller_token, params={"state": "all"})
+    assert (offered.body["id"], offered.body["queue_entry"]["priority_group"]) == (ids[0], 1)
+
+
 def test_by_ids_reports_added_already_queued_and_not_found(
     api: HttpApi, db: Any, staff_token: str
 ) -> None:
@@ -36,7 +80,8 @@ def test_by_ids_reports_added_already_queued_and_not_found(
     )
     assert second.status == 200
     assert second.body["added"] == 2
-    assert second.body["already_queued"] == 3
+    # The three queued ones were in the default group: the more urgent re-add raises them.
+    assert (second.body["raised"], second.body["already_queued"]) == (3, 0)
     assert second.body["not_found"] == ["recNOPE"]
     assert second.body["dry_run"] is False
     assert count(db, store.ENTRIES) == 5

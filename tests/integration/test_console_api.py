@@ -22,6 +22,7 @@ STAFF_FUNCTIONS = [
     ("GET", "listBulkAdds"),
     ("POST", "undoBulkAdd"),
     ("GET", "queueOverview"),
+    ("GET", "callerStatistics"),
 ]
 
 

@@ -44,6 +44,12 @@ PHASES = os.environ.get("FUZZ_PHASES", "examples,fuzzing").split(",")
 DEMO_LOCATIONS = 40
 
 ROLES = ("none", "caller", "staff")
+RATE_LIMIT_SETTINGS = (
+    "RATE_LIMIT_REQUEST_CALL",
+    "RATE_LIMIT_SUBMIT_REPORT",
+    "RATE_LIMIT_LEASE",
+    "RATE_LIMIT_BULK",
+)
 
 
 def checks() -> list[CheckFunction]:
@@ -159,7 +165,10 @@ def fuzz_target(
     start_functions: Callable[..., HttpApi], firestore_client: Any, users: Users, project_id: str
 ) -> Iterator[FuzzTarget]:
     # Expiry tasks go nowhere: a lease ending mid-run would change the counts under a check.
-    api = start_functions(f"functions-fuzz-{os.getpid()}", FUNCTIONS_BASE_URL=NOWHERE)
+    # Rate limits are off (0): at 20 a minute most generated requests would meet a 429 instead
+    # of the code behind it (test_rate_limits.py covers the limits).
+    limits_off = dict.fromkeys(RATE_LIMIT_SETTINGS, "0")
+    api = start_functions(f"functions-fuzz-{os.getpid()}", FUNCTIONS_BASE_URL=NOWHERE, **limits_off)
     demo.clear(firestore_client)
     demo.seed_demo(firestore_client, project_id, locations=DEMO_LOCATIONS)
     tokens: dict[str, str | None] = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import flask
@@ -36,18 +37,82 @@ def body(response: flask.Response) -> Any:
     return json.loads(response.get_data())
 
 
-def test_success_is_json_with_cors() -> None:
-    response = echo(request(json={"a": 1}))
+CONSOLE = "http://127.0.0.1:5000"
+ELSEWHERE = "https://evil.example"
+
+
+@pytest.fixture(autouse=True)
+def origins(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str | None], None]]:
+    """ALLOWED_ORIGINS for the wrapper: the default unless a test sets it (settings are
+    cached per process, and the test stack's environment names its own console)."""
+    from shared.config import get_settings
+
+    def allow(setting: str | None) -> None:
+        if setting is None:
+            monkeypatch.delenv("ALLOWED_ORIGINS", raising=False)
+        else:
+            monkeypatch.setenv("ALLOWED_ORIGINS", setting)
+        get_settings.cache_clear()
+
+    allow(None)
+    yield allow
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def test_success_is_json_with_cors_for_an_allowed_origin() -> None:
+    response = echo(request(json={"a": 1}, headers={"Origin": CONSOLE}))
     assert response.status_code == 200
     assert body(response) == {"echo": {"a": 1}}
-    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.headers["Access-Control-Allow-Origin"] == CONSOLE
+    assert response.headers["Vary"] == "Origin"
+    assert "Retry-After" in response.headers["Access-Control-Expose-Headers"]
 
 
-def test_preflight() -> None:
-    response = echo(request("OPTIONS"))
+def test_no_origin_no_cors_headers() -> None:
+    # Servers, curl and Cloud Tasks send no Origin: they are not browsers, CORS is moot.
+    response = echo(request(json={"a": 1}))
+    assert response.status_code == 200
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_preflight_from_an_allowed_origin() -> None:
+    response = echo(request("OPTIONS", headers={"Origin": "http://localhost:5000"}))
     assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == "http://localhost:5000"
     assert "POST" in response.headers["Access-Control-Allow-Methods"]
     assert "Authorization" in response.headers["Access-Control-Allow-Headers"]
+
+
+@pytest.mark.parametrize("method", ["OPTIONS", "POST"])
+def test_other_origins_are_refused_before_the_handler_runs(method: str) -> None:
+    ran = []
+
+    @web.endpoint(("POST",))
+    def spy(req: flask.Request) -> dict[str, Any]:
+        ran.append(req)
+        return {}
+
+    response = spy(request(method, json={}, headers={"Origin": ELSEWHERE}))
+    assert response.status_code == 403
+    assert body(response)["error"] == "origin_not_allowed"
+    assert ELSEWHERE in body(response)["error_description"]
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert ran == []
+
+
+def test_configured_origins(origins: Callable[[str | None], None]) -> None:
+    origins("https://console.example, https://app.example/")
+    allowed = echo(request(json={}, headers={"Origin": "https://app.example"}))
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://app.example"
+    assert echo(request(json={}, headers={"Origin": CONSOLE})).status_code == 403
+
+
+def test_star_allows_any_origin(origins: Callable[[str | None], None]) -> None:
+    origins("*")
+    response = echo(request(json={}, headers={"Origin": ELSEWHERE}))
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
 def test_wrong_method_is_405_json() -> None:
@@ -103,3 +168,21 @@ def test_read_json_errors(data: bytes, error: type[Exception]) -> None:
 
 def test_read_json_allows_empty_when_asked() -> None:
     assert web.read_json(request(data=b"  "), 100, allow_empty=True) == {}
+
+
+@pytest.mark.parametrize("levels", [33, 200_000])
+def test_deep_nesting_is_a_400_naming_the_limit(levels: int) -> None:
+    @web.endpoint(("POST",))
+    def roomy(req: flask.Request) -> dict[str, Any]:
+        return {"echo": web.read_json(req, 10_000_000)}
+
+    response = roomy(request(data="[" * levels + "]" * levels))
+    assert response.status_code == 400
+    assert body(response)["error"] == "too_deep"
+    assert "32 levels" in body(response)["error_description"]
+
+
+def test_depth_counts_arrays_and_objects() -> None:
+    assert web.depth(1) == 0
+    assert web.depth({"a": [1, {"b": []}]}) == 4
+    assert web.read_json(request(data="[" * 32 + "]" * 32), 1000) is not None

@@ -1,0 +1,91 @@
+"""callerStatistics: per-caller figures match a scripted history (controlled clock)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import Users
+from tests.harness import ControlledClock, InProcessApi
+from tests.integration.factories import add_locations
+from tests.integration.test_console_api import get, ok
+from tests.integration.test_request_call import enqueue
+
+pytestmark = pytest.mark.integration
+
+DAY = 86400
+
+
+def claim(api: InProcessApi, token: str) -> dict[str, Any]:
+    return ok(api.call("requestCall", token, params={"state": "all"}))
+
+
+def report(api: InProcessApi, token: str, location_id: str, tag: str = "walk_ins_only") -> None:
+    ok(api.call("submitReport", token, json={"Location": location_id, "Availability": [tag]}))
+
+
+def test_figures_follow_the_attempt_history(
+    inproc: InProcessApi, db: Any, staff_token: str, users: Users, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = ControlledClock(monkeypatch)
+    enqueue(inproc, staff_token, add_locations(db, 3))
+    ann, bob, _nobody = users.callers(3)
+    # Ann: a 300 s call reported, a 100 s call skipped, one released, one left to expire.
+    first = claim(inproc, ann)
+    clock.at(300)
+    report(inproc, ann, first["id"])
+    clock.at(400)
+    second = claim(inproc, ann)
+    clock.at(500)
+    report(inproc, ann, second["id"], "skip_call_back_later")
+    clock.at(600)
+    third = claim(inproc, ann)
+    ok(inproc.call("releaseCall", ann, json=third["lease"]))
+    clock.at(800)
+    fourth = claim(inproc, ann)
+    clock.at(800 + 1200)
+    lease = fourth["lease"]
+    expiry = {k: lease[k] for k in ("entry_id", "claim_seq", "claimed_until")}
+    assert ok(inproc.call("expireClaim", json=expiry))["expired"] is True
+    # Bob: one 60 s call, reported.
+    clock.at(3000)
+    fifth = claim(inproc, bob)
+    clock.at(3060)
+    report(inproc, bob, fifth["id"])
+
+    page = get(inproc, staff_token, "callerStatistics")
+    rows = {row.pop("uid"): row for row in page["callers"]}
+    ann_uid, bob_uid = (users.uid(n, ["caller"]) for n in ("caller0", "caller1"))
+    assert rows[ann_uid] | {"email": None} == {
+        "claims": 4,
+        "completed": 1,
+        "skips": 1,
+        "expiries": 1,
+        "releases": 1,
+        "median_call_s": 200.0,
+        "median_of": 2,
+        "email": None,
+    }
+    assert rows[bob_uid]["claims"] == 1
+    assert (rows[bob_uid]["completed"], rows[bob_uid]["median_call_s"]) == (1, 60.0)
+    assert (page["total"], page["since"], page["next_page_token"]) == (2, None, None)
+
+    # A page at a time, in uid order.
+    one = get(inproc, staff_token, "callerStatistics", limit=1)
+    two = get(inproc, staff_token, "callerStatistics", limit=1, page_token=one["next_page_token"])
+    assert [r["uid"] for r in one["callers"] + two["callers"]] == sorted(rows)
+    assert two["next_page_token"] is None
+
+    # Forty days on, the last 30 days hold nothing; all time still holds everything.
+    clock.at(40 * DAY)
+    recent = get(inproc, staff_token, "callerStatistics", days=30)
+    assert recent["since"] == "2026-03-11T18:00:00.000Z"
+    assert {(r["claims"], r["median_call_s"]) for r in recent["callers"]} == {(0, None)}
+    assert get(inproc, staff_token, "callerStatistics")["callers"][0]["claims"] in (1, 4)
+
+
+def test_bad_parameters_are_refused(inproc: InProcessApi, staff_token: str) -> None:
+    for params in ({"days": "0"}, {"limit": "1000"}, {"colour": "red"}):
+        reply = inproc.call("callerStatistics", staff_token, method="GET", params=params)
+        assert reply.status == 400, (params, reply.body)

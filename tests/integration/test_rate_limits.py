@@ -1,0 +1,104 @@
+"""Per-user rate limits: 429 with Retry-After past the limit, counted in Firestore, race-safe."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from functions.main import ACCESS, LIMITED
+from shared import store
+from tests.conftest import Users
+from tests.harness import HttpApi
+
+pytestmark = pytest.mark.integration
+
+LIMIT = 2
+# One window longer than any test run: no window boundary can fall inside a test.
+FOREVER = str(10**9)
+
+# A well-formed request for each limited function (whether it succeeds does not matter: a
+# parsed request is counted before the service runs).
+REQUESTS: dict[str, dict[str, Any]] = {
+    "requestCall": {"params": {"state": "all", "no_claim": "1"}},
+    "submitReport": {"json": {"Location": "nowhere", "Availability": []}},
+    "extendCall": {"json": {"entry_id": "nowhere", "claim_seq": 1}},
+    "releaseCall": {"json": {"entry_id": "nowhere", "claim_seq": 1}},
+    "bulkEnqueue": {"json": {"reason": "r", "location_ids": ["nowhere"]}},
+    "updateEntries": {"json": {"action": "remove", "entry_ids": ["nowhere"]}},
+    "undoBulkAdd": {"json": {"bulk_id": "nowhere"}},
+}
+
+
+@pytest.fixture(scope="module")
+def limited(start_functions: Any) -> HttpApi:
+    return start_functions(
+        "functions-rate-limited",
+        RATE_LIMIT_WINDOW_SECONDS=FOREVER,
+        RATE_LIMIT_REQUEST_CALL=str(LIMIT),
+        RATE_LIMIT_SUBMIT_REPORT=str(LIMIT),
+        RATE_LIMIT_LEASE=str(LIMIT),
+        RATE_LIMIT_BULK=str(LIMIT),
+    )
+
+
+def test_every_limited_function_has_a_request_here() -> None:
+    assert set(REQUESTS) == set(LIMITED)
+    assert set(LIMITED) <= set(ACCESS)
+
+
+@pytest.mark.parametrize("function", sorted(REQUESTS))
+def test_past_the_limit_is_429_with_retry_after(
+    function: str, limited: HttpApi, db: Any, users: Users
+) -> None:
+    # A user of its own per function: the refusal is remembered by the server process.
+    token = users.token(f"limited-{function}", [str(ACCESS[function])])
+    method = "POST"
+    statuses = [
+        limited.call(function, token, method=method, **REQUESTS[function]).status
+        for _ in range(LIMIT)
+    ]
+    assert 429 not in statuses
+    refused = limited.call(function, token, method=method, **REQUESTS[function])
+    assert refused.status == 429, refused.body
+    assert refused.body["error"] == "too_many_requests"
+    assert f"the limit is {LIMIT} per" in refused.body["error_description"]
+    assert 1 <= int(refused.headers["Retry-After"]) <= 10**9
+
+
+def test_lease_calls_share_one_bucket(limited: HttpApi, db: Any, users: Users) -> None:
+    token = users.token("limited-lease-mix", ["caller"])
+    body = REQUESTS["extendCall"]
+    assert limited.call("extendCall", token, **body).status != 429
+    assert limited.call("releaseCall", token, **body).status != 429
+    assert limited.call("extendCall", token, **body).status == 429
+
+
+def test_a_malformed_request_is_not_counted(limited: HttpApi, db: Any, users: Users) -> None:
+    token = users.token("limited-malformed", ["caller"])
+    for _ in range(LIMIT + 3):
+        assert limited.call("submitReport", token, json={"Location": ""}).status == 400
+    assert db.collection(store.RATE_LIMITS).count().get()[0][0].value == 0
+    assert limited.call("submitReport", token, **REQUESTS["submitReport"]).status != 429
+
+
+def test_simultaneous_requests_admit_at_most_the_limit(
+    start_functions: Any, db: Any, users: Users
+) -> None:
+    api = start_functions(
+        "functions-rate-race", RATE_LIMIT_WINDOW_SECONDS=FOREVER, RATE_LIMIT_REQUEST_CALL="5"
+    )
+    token = users.token("limited-race", ["caller"])
+    tries = 24
+    with ThreadPoolExecutor(tries) as pool:
+        replies = list(
+            pool.map(
+                lambda _: api.call("requestCall", token, **REQUESTS["requestCall"]),
+                range(tries),
+            )
+        )
+    admitted = [r for r in replies if r.status != 429]
+    assert len(admitted) == 5
+    assert all(r.headers.get("Retry-After") for r in replies if r.status == 429)
+    assert db.collection(store.RATE_LIMITS).count().get()[0][0].value == 5
