@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 TASKS_VENV := .venv-tasks
 
-.PHONY: install console console-test run test lint format typecheck pytest unit bench soak clean
+.PHONY: install console console-test run test lint format typecheck pytest unit bench soak fuzz clean
 
 install: $(VENV)/.installed $(TASKS_VENV)/.installed node_modules/.installed console
 
@@ -70,6 +70,13 @@ bench: install
 # A busy day compressed, with faults (not part of `make test`); options: SOAK_ARGS="--callers 8".
 soak: install
 	$(VENV)/bin/python -m tools.soak $(SOAK_ARGS)
+
+# Nightly: schemathesis with 500 generated requests per operation and role, plus its coverage
+# cases, on a fresh seed (printed; FUZZ_SEED=N make fuzz replays it). About 45 minutes.
+fuzz: install
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} FUZZ_PHASES=examples,coverage,fuzzing \
+		FUZZ_SEED=$${FUZZ_SEED:-random} $(VENV)/bin/pytest tests/integration/test_fuzz.py \
+		--timeout=0 -s -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) $(TASKS_VENV) node_modules console/node_modules console/dist .stack \

@@ -33,13 +33,17 @@ class UndoBody(BaseModel):
     bulk_id: store.DocumentId
 
 
+def require(db: Client, bulk_id: str) -> None:
+    """NotFound unless the bulk add exists."""
+    if not db.collection(store.BULK_ADDS).document(bulk_id).get(field_paths=["by"]).exists:
+        raise NotFound(f"There is no bulk add {bulk_id!r}.", error="unknown_bulk_add")
+
+
 def record(
     db: Client, user: User, bulk_id: str | None, reason: str, group: int, now: datetime
 ) -> str:
-    """The bulk add this call belongs to: the one named, or a new one."""
+    """The bulk add this call belongs to: the one named (checked by `require`), or a new one."""
     if bulk_id is not None:
-        if not db.collection(store.BULK_ADDS).document(bulk_id).get(field_paths=["by"]).exists:
-            raise NotFound(f"There is no bulk add {bulk_id!r}.", error="unknown_bulk_add")
         return bulk_id
     added = BulkAdd(
         id=store.new_id(),

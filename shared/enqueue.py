@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared import bulk_adds, entries, locations, merges, queues, reasons, store
 from shared.auth import User
 from shared.errors import Conflict, TooLarge
 from shared.locations import LocationFilter
-from shared.models import DEFAULT_PRIORITY_GROUP, DEFAULT_QUEUE, PRIORITY_GROUPS
+from shared.models import DEFAULT_PRIORITY_GROUP, DEFAULT_QUEUE, PriorityGroup
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client
@@ -32,7 +32,7 @@ class BulkEnqueueBody(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     reason: str = Field(min_length=1, max_length=reasons.MAX_REASON_LENGTH)
-    priority_group: int = DEFAULT_PRIORITY_GROUP
+    priority_group: PriorityGroup = DEFAULT_PRIORITY_GROUP
     queue: store.DocumentId = Field(DEFAULT_QUEUE, description="The queue to add to (must exist).")
     location_ids: list[store.DocumentId] | None = None
     filter: LocationFilter | None = None
@@ -47,13 +47,6 @@ class BulkEnqueueBody(BaseModel):
         None, description="bulk_id of the first call of the same action (for one undo)."
     )
     dry_run: bool = False
-
-    @field_validator("priority_group")
-    @classmethod
-    def _group(cls, value: int) -> int:
-        if value not in PRIORITY_GROUPS:
-            raise ValueError(f"must be one of {', '.join(map(str, PRIORITY_GROUPS))}")
-        return value
 
     @model_validator(mode="after")
     def _one_selection(self) -> BulkEnqueueBody:
@@ -135,6 +128,10 @@ def bulk_enqueue(
     if body.dry_run:
         result.added = len(todo)
         return result
+    if body.bulk_id is not None:
+        # Before the first write: an unknown bulk add refuses the call, and a refusal writes
+        # nothing (not even the new reason).
+        bulk_adds.require(db, body.bulk_id)
     result.reason = reasons.ensure(db, body.reason, user.uid, now)
     result.bulk_id = bulk_adds.record(
         db, user, body.bulk_id, result.reason, body.priority_group, now

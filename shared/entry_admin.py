@@ -13,7 +13,7 @@ from shared import entries, leases, store
 from shared.auth import User
 from shared.clock import iso
 from shared.errors import NotFound
-from shared.models import PRIORITY_GROUPS, Attempt, Entry, Report
+from shared.models import PRIORITY_GROUPS, Attempt, Entry, PriorityGroup, Report
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client, Transaction
@@ -141,7 +141,7 @@ class ListEntriesQuery(BaseModel):
 
     status: Status = Field("all", description="all (= open) or one status of an open entry.")
     reason: str | None = Field(None, max_length=100)
-    priority_group: int | None = None
+    priority_group: PriorityGroup | None = None
     state: str | None = Field(None, max_length=2)
     limit: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
     page_token: store.DocumentId | None = Field(

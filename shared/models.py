@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, computed_field, model_validator
 
 PRIORITY_GROUPS: tuple[int, ...] = (1, 2, 3, 4, 99)
 DEFAULT_PRIORITY_GROUP = 99
 # Every entry belongs to a queue; entries stored before queues existed belong to this one.
 DEFAULT_QUEUE = "default"
+
+
+def _known_group(value: int) -> int:
+    if value not in PRIORITY_GROUPS:
+        raise ValueError(f"must be one of {', '.join(map(str, PRIORITY_GROUPS))}")
+    return value
+
+
+# A priority group a request names: one of PRIORITY_GROUPS (anything else is a 400, before it
+# reaches a Firestore query, which cannot hold integers past 64 bits).
+PriorityGroup = Annotated[int, AfterValidator(_known_group)]
 
 # How an attempt ended: its holder reported (completed / skipped) or gave it back (released);
 # the lease ran out (expired); another caller's report closed the entry (superseded); staff

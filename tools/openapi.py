@@ -21,6 +21,80 @@ ERROR = {
 }
 
 
+STRING = {"type": "string"}
+INTEGER = {"type": "integer"}
+BOOLEAN = {"type": "boolean"}
+NULLABLE_STRING = {"type": ["string", "null"]}
+DATE_TIME = {"type": "string", "format": "date-time"}
+
+
+def _list(items: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": items}
+
+
+def _object(**properties: dict[str, Any]) -> dict[str, Any]:
+    """A JSON object with these properties, all required (others may follow)."""
+    return {"type": "object", "required": sorted(properties), "properties": properties}
+
+
+WHO_AM_I = _object(
+    authorizedCaller=BOOLEAN,
+    authorizedStaff=BOOLEAN,
+    roles=_list(STRING),
+    uid=STRING,
+    email=NULLABLE_STRING,
+)
+LEASE = {
+    **_object(entry_id=STRING, claim_seq=INTEGER, claimed_until=DATE_TIME),
+    "properties": {
+        "entry_id": STRING,
+        "claim_seq": INTEGER,
+        "claimed_until": DATE_TIME,
+        "max_claimed_until": DATE_TIME,
+    },
+}
+# The caller contract's location (docs/api.md); the lease fields come with a new claim.
+CALL = _object(
+    id=STRING,
+    Name=STRING,
+    State=STRING,
+    **{
+        "Phone number": NULLABLE_STRING,
+        "Address": NULLABLE_STRING,
+        "Internal notes": NULLABLE_STRING,
+        "Hours": NULLABLE_STRING,
+        "County": NULLABLE_STRING,
+        "Location Type": NULLABLE_STRING,
+        "Affiliation": NULLABLE_STRING,
+        "Latest report": NULLABLE_STRING,
+        "Latest report notes": _list(NULLABLE_STRING),
+        "County vaccine info URL": _list(NULLABLE_STRING),
+        "County Vaccine locations URL": _list(NULLABLE_STRING),
+        "Latest Internal Notes": _list(NULLABLE_STRING),
+        "Availability Info": _list(STRING),
+        "Number of Reports": INTEGER,
+        "county_record": {"type": "object"},
+        "provider_record": {"type": "object"},
+        "timezone": STRING,
+        "confirm_address": BOOLEAN,
+        "confirm_hours": BOOLEAN,
+        "confirm_website": BOOLEAN,
+    },
+)
+BULK_ENQUEUED = _object(
+    added=INTEGER,
+    already_queued=INTEGER,
+    needs_attention=INTEGER,
+    not_found=_list(STRING),
+    matched=INTEGER,
+    reason=STRING,
+    priority_group=INTEGER,
+    dry_run=BOOLEAN,
+    bulk_id=NULLABLE_STRING,
+    next_cursor=NULLABLE_STRING,
+)
+
+
 def _operation(
     summary: str,
     role: str | None,
@@ -29,6 +103,9 @@ def _operation(
     errors: tuple[int, ...],
     method: str = "post",
 ) -> dict[str, Any]:
+    if body is not None:
+        # Any body past MAX_BODY_BYTES (shared/web.py read_json).
+        errors = (*errors, 413)
     operation: dict[str, Any] = {
         "summary": summary,
         "responses": {
@@ -40,7 +117,7 @@ def _operation(
                         "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
                     },
                 }
-                for code in errors
+                for code in sorted(set(errors))
             },
         },
     }
@@ -108,20 +185,16 @@ def build() -> dict[str, Any]:
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema
     obj = {"type": "object"}
-    lease = {
-        "type": "object",
-        "properties": {
-            "entry_id": {"type": "string"},
-            "claim_seq": {"type": "integer"},
-            "claimed_until": {"type": "string", "format": "date-time"},
-        },
-    }
     paths = {
-        "/checkAuth": _operation("Who am I", "any", None, obj, (401,), "get"),
+        "/checkAuth": _operation("Who am I", "any", None, WHO_AM_I, (401,), "get"),
         "/requestCall": {
             "post": {
                 **_operation(
-                    "Next location to call, claimed", "caller", None, obj, (400, 401, 403, 404, 429)
+                    "Next location to call, claimed",
+                    "caller",
+                    None,
+                    CALL,
+                    (400, 401, 403, 404, 429),
                 )["post"],
                 "parameters": _query(CallQuery),
             }
@@ -130,27 +203,42 @@ def build() -> dict[str, Any]:
             "Store a report; completes the queue entry",
             "caller",
             ReportBody,
-            obj,
+            _object(created=_list(STRING)),
             (400, 401, 403, 409),
         ),
         "/callerStats": _operation(
-            "Reports by me: total and today", "caller", None, obj, (401, 403), "get"
+            "Reports by me: total and today",
+            "caller",
+            None,
+            _object(total=INTEGER, today=INTEGER),
+            (401, 403),
+            "get",
         ),
         "/extendCall": _operation(
-            "Extend my lease", "caller", LeaseRef, lease, (400, 401, 403, 404, 409)
+            "Extend my lease", "caller", LeaseRef, LEASE, (400, 401, 403, 404, 409)
         ),
         "/releaseCall": _operation(
-            "Give my call back", "caller", LeaseRef, obj, (400, 401, 403, 404, 409)
+            "Give my call back",
+            "caller",
+            LeaseRef,
+            _object(released={"const": True}),
+            (400, 401, 403, 404, 409),
         ),
         "/bulkEnqueue": _operation(
             "Queue many locations with a reason",
             "staff",
             BulkEnqueueBody,
-            obj,
-            (400, 401, 403, 409, 413),
+            BULK_ENQUEUED,
+            (400, 401, 403, 404, 409),
         ),
         "/updateEntries": _operation(
-            "Remove or resume queue entries", "staff", UpdateEntriesBody, obj, (400, 401, 403)
+            "Remove or resume queue entries",
+            "staff",
+            UpdateEntriesBody,
+            _object(
+                action=STRING, changed=INTEGER, unchanged=_list(STRING), not_found=_list(STRING)
+            ),
+            (400, 401, 403, 409),
         ),
         "/listEntries": _get("Open queue entries, a page at a time", ListEntriesQuery),
         "/listLocations": _get("Locations matching a filter, a page at a time", LocationQuery),
@@ -167,7 +255,7 @@ def build() -> dict[str, Any]:
             "Remove what a bulk add queued that nobody claimed",
             "staff",
             UndoBody,
-            obj,
+            _object(bulk_id=STRING, removed=INTEGER, kept=INTEGER, remaining=INTEGER),
             (400, 401, 403, 404),
         ),
         "/saveQueue": _operation(
@@ -189,7 +277,11 @@ def build() -> dict[str, Any]:
             "get",
         ),
         "/expireClaim": _operation(
-            "Lease clean-up (Cloud Tasks only)", None, ExpiryTask, obj, (400, 401, 403, 409)
+            "Lease clean-up (Cloud Tasks only)",
+            None,
+            ExpiryTask,
+            _object(expired=BOOLEAN, verdict=STRING),
+            (400, 401, 403, 409),
         ),
     }
     _rate_limited(paths)

@@ -156,6 +156,18 @@ def test_bad_bodies_are_400_and_write_nothing(
     assert counts(db) == before
 
 
+def test_an_unknown_bulk_id_is_404_and_writes_nothing(
+    api: HttpApi, db: Any, staff_token: str
+) -> None:
+    # Found by the fuzzer: the 404 came after the call's new reason had been stored.
+    ids = add_locations(db, 1, prefix="a")
+    before = counts(db)
+    body = {"reason": "A reason nobody used", "location_ids": ids, "bulk_id": "no-such-add"}
+    reply = api.call("bulkEnqueue", staff_token, json=body)
+    assert (reply.status, reply.body["error"]) == (404, "unknown_bulk_add"), reply.body
+    assert counts(db) == before
+
+
 def test_too_many_ids_is_413_before_anything_is_written(
     start_functions: Any, db: Any, staff_token: str
 ) -> None:

@@ -109,3 +109,12 @@ def test_odd_query_parameters_never_cause_500(
     reply = inproc.call("requestCall", caller_token, params=params)
     assert 400 <= reply.status < 500, reply.body
     assert counts(db) == before
+
+
+@pytest.mark.parametrize("group", [str(2**70), "-1", "5"])
+def test_list_entries_refuses_a_priority_group_that_does_not_exist(
+    inproc: InProcessApi, db: Any, staff_token: str, group: str
+) -> None:
+    # Found by the fuzzer: 2**70 reached the Firestore query and failed there with a 500.
+    reply = inproc.call("listEntries", staff_token, method="GET", params={"priority_group": group})
+    assert (reply.status, reply.body["error"]) == (400, "invalid_field"), reply.body
