@@ -72,7 +72,7 @@ soak: install
 	$(VENV)/bin/python -m tools.soak $(SOAK_ARGS)
 
 # Nightly: schemathesis with 500 generated requests per operation and role, plus its coverage
-# cases, on a fresh seed (printed; FUZZ_SEED=N make fuzz replays it). About 45 minutes.
+# cases, on a fresh seed (printed; FUZZ_SEED=N make fuzz replays it). About an hour.
 fuzz: install
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} FUZZ_PHASES=examples,coverage,fuzzing \
 		FUZZ_SEED=$${FUZZ_SEED:-random} $(VENV)/bin/pytest tests/integration/test_fuzz.py \
