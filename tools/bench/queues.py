@@ -9,7 +9,6 @@ the second. Claims, counts and index replay as in `reads`.
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tools.bench import reads
@@ -63,8 +62,8 @@ class Routed(reads.Queue):
         super().__init__(project)
         self.layout = layout
 
-    def fill(self, size: int) -> None:
-        from shared import entries, store
+    def fill(self, size: int, queues: list[str] | None = None) -> None:
+        from shared import store
         from shared.models import Queue
 
         if self.layout is None:
@@ -74,21 +73,8 @@ class Routed(reads.Queue):
             groups = [GROUP] if name in ELIGIBLE else ["other"]
             queue = Queue(id=name, groups=groups, order=order)
             self.db.collection(store.QUEUES).document(name).set(queue.stored())
-        now = datetime.now(UTC) - timedelta(seconds=5)
         placed = [name for name, n in self.layout.items() for _ in range(n)]
-        collection = self.db.collection(store.ENTRIES)
-        for start in range(0, len(placed), reads.BATCH):
-            batch = self.db.batch()
-            for i in range(start, min(len(placed), start + reads.BATCH)):
-                entry = entries.new_entry(
-                    f"bench{i:06d}", "CA", "Bench", reads.GROUP, "bench", now, i, queue=placed[i]
-                )
-                stored = entry.stored()
-                batch.set(collection.document(entry.id), stored)
-                self.mirror[entry.id] = stored
-            batch.commit()
-        self.order = list(self.mirror)
-        random.shuffle(self.order)
+        super().fill(len(placed), placed)
 
     def callers(self, count: int) -> None:
         """Put the claimers `reads` will use (bench-1, bench-2...) in the caller group."""

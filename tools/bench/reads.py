@@ -83,15 +83,20 @@ class Queue:
         self.claimed = 0
         self.later = datetime.now(UTC) + timedelta(hours=6)
 
-    def fill(self, size: int) -> None:
+    def fill(self, size: int, queues: list[str] | None = None) -> None:
+        """`size` available entries; the i-th in `queues[i]` when given, else in `default`."""
         from shared import entries, store
+        from shared.models import DEFAULT_QUEUE
 
         now = datetime.now(UTC) - timedelta(seconds=5)
         collection = self.db.collection(store.ENTRIES)
         for start in range(0, size, BATCH):
             batch = self.db.batch()
             for i in range(start, min(size, start + BATCH)):
-                entry = entries.new_entry(f"bench{i:06d}", "CA", "Bench", GROUP, "bench", now, i)
+                queue = queues[i] if queues else DEFAULT_QUEUE
+                entry = entries.new_entry(
+                    f"bench{i:06d}", "CA", "Bench", GROUP, "bench", now, i, queue=queue
+                )
                 stored = entry.stored()
                 batch.set(collection.document(entry.id), stored)
                 self.mirror[entry.id] = stored
