@@ -25,7 +25,7 @@ HOST = "127.0.0.1"
 # Cloud Tasks' emulator sends no OIDC token; the functions accept that only in local mode.
 # Local stacks (tests, demos, benchmarks) run at any hour, often on a controlled clock set to
 # a Sunday: there, places with unknown opening hours may be called at any time.
-LOCAL_FUNCTION_SETTINGS = {"SKIP_TASK_AUTH": "true", "DEFAULT_CONTACT_WINDOW": "always"}
+LOCAL_FUNCTION_SETTINGS = {"SKIP_TASK_AUTH": "true", "CONTACT_WINDOWS": "false"}
 
 
 @dataclass(frozen=True)

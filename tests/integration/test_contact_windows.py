@@ -22,13 +22,23 @@ MONDAY_9_CALIFORNIA = 23 * HOUR
 
 
 @pytest.fixture
-def weekdays_only(inproc: InProcessApi, monkeypatch: pytest.MonkeyPatch) -> InProcessApi:
+def windowed(inproc: InProcessApi, monkeypatch: pytest.MonkeyPatch) -> InProcessApi:
+    """Functions in this process with contact windows on (the local stack turns them off)."""
+    from shared.config import get_settings
+
+    monkeypatch.setenv("CONTACT_WINDOWS", "true")
+    get_settings.cache_clear()
+    return inproc
+
+
+@pytest.fixture
+def weekdays_only(windowed: InProcessApi, monkeypatch: pytest.MonkeyPatch) -> InProcessApi:
     """Functions in this process with the production default window (weekdays 9 to 5)."""
     from shared.config import get_settings
 
     monkeypatch.setenv("DEFAULT_CONTACT_WINDOW", "Mon-Fri 09:00-17:00")
     get_settings.cache_clear()
-    return inproc
+    return windowed
 
 
 def request(api: InProcessApi, token: str, **params: str) -> tuple[int, Any]:
@@ -37,23 +47,23 @@ def request(api: InProcessApi, token: str, **params: str) -> tuple[int, Any]:
 
 
 def test_a_closed_place_is_offered_once_its_hours_open(
-    inproc: InProcessApi, db: Any, staff_token: str, users: Users, monkeypatch: pytest.MonkeyPatch
+    windowed: InProcessApi, db: Any, staff_token: str, users: Users, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = ControlledClock(monkeypatch)
     [place] = add_locations(db, 1, hours="Mon-Fri 9am-5pm")
-    enqueue(inproc, staff_token, [place])
+    enqueue(windowed, staff_token, [place])
     first, second, third = users.callers(3)
-    assert request(inproc, first) == (404, NOTHING)
+    assert request(windowed, first) == (404, NOTHING)
     [entry] = [s.to_dict() for s in db.collection(store.ENTRIES).stream()]
     assert entry["available_at"].isoformat() == "2026-03-02T17:00:00+00:00"
     changes = count(db, store.ENTRY_CHANGES)
     assert changes == 1  # the deferral; the next requests read nothing of it
-    assert request(inproc, second) == (404, NOTHING)
+    assert request(windowed, second) == (404, NOTHING)
     clock.at(MONDAY_9_CALIFORNIA - 1)
-    assert request(inproc, second) == (404, NOTHING)
+    assert request(windowed, second) == (404, NOTHING)
     assert count(db, store.ENTRY_CHANGES) == changes
     clock.at(MONDAY_9_CALIFORNIA)
-    assert request(inproc, third) == (200, place)
+    assert request(windowed, third) == (200, place)
 
 
 def test_the_default_window_applies_in_each_places_time_zone(
