@@ -10,19 +10,19 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import functions_framework
 
-from shared.web import endpoint
+from shared.adapters.web import endpoint
 
 if TYPE_CHECKING:
     import flask
 
-    from shared.auth import Role, User
-    from shared.config import Settings
-    from shared.models import Entry
-    from shared.rate_limits import Bucket
+    from shared.adapters.auth import Role, User
+    from shared.adapters.config import Settings
+    from shared.domain.models import Entry
+    from shared.records.rate_limits import Bucket
 
 
 def _settings() -> Settings:
-    from shared.config import get_settings
+    from shared.adapters.config import get_settings
 
     return get_settings()
 
@@ -71,7 +71,9 @@ LIMITED: dict[str, Bucket] = {
 
 def _charge(user: User, function: str) -> None:
     """Count the request against the user's limit for `function`: 429 when over it."""
-    from shared import clock, rate_limits, store
+    from shared.adapters import store
+    from shared.base import clock
+    from shared.records import rate_limits
 
     s = _settings()
     limit = s.rate_limit(LIMITED[function])
@@ -80,7 +82,7 @@ def _charge(user: User, function: str) -> None:
 
 def _user(request: flask.Request, function: str) -> User:
     """The signed-in user, if ACCESS lets them call `function`."""
-    from shared import auth
+    from shared.adapters import auth
 
     s = _settings()
     user = auth.verify(
@@ -110,7 +112,9 @@ def checkAuth(request: flask.Request) -> dict[str, Any]:
 @endpoint(("POST", "GET"))
 def requestCall(request: flask.Request) -> dict[str, Any]:
     """The next location to call, claimed for the caller with a lease."""
-    from shared import calls, clock, lease_tasks, store, web
+    from shared.adapters import store, web
+    from shared.base import clock
+    from shared.services.caller import calls, lease_tasks
 
     user = _user(request, "requestCall")
     query = web.parse(calls.CallQuery, request.args.to_dict())
@@ -140,7 +144,9 @@ def requestCall(request: flask.Request) -> dict[str, Any]:
 @endpoint(("POST",))
 def submitReport(request: flask.Request) -> dict[str, Any]:
     """Store a report; it completes (or reschedules) the location's open queue entry."""
-    from shared import clock, reports, store, web
+    from shared.adapters import store, web
+    from shared.base import clock
+    from shared.services.caller import reports
 
     user = _user(request, "submitReport")
     s = _settings()
@@ -156,7 +162,9 @@ def submitReport(request: flask.Request) -> dict[str, Any]:
 @endpoint(("GET", "POST"))
 def callerStats(request: flask.Request) -> dict[str, Any]:
     """Reports by the signed-in caller: all time and today (organisation's time zone)."""
-    from shared import clock, reports, store
+    from shared.adapters import store
+    from shared.base import clock
+    from shared.services.caller import reports
 
     user = _user(request, "callerStats")
     s = _settings()
@@ -167,7 +175,9 @@ def callerStats(request: flask.Request) -> dict[str, Any]:
 @endpoint(("POST",))
 def bulkEnqueue(request: flask.Request) -> dict[str, Any]:
     """Staff: add many locations to the queue with one reason, by ids or by filter."""
-    from shared import clock, enqueue, store, web
+    from shared.adapters import store, web
+    from shared.base import clock
+    from shared.services.staff import enqueue
 
     user = _user(request, "bulkEnqueue")
     s = _settings()
@@ -183,7 +193,10 @@ def bulkEnqueue(request: flask.Request) -> dict[str, Any]:
 @endpoint(("POST",))
 def extendCall(request: flask.Request) -> dict[str, Any]:
     """The holder extends their lease by one step; answers the updated lease."""
-    from shared import caller_view, clock, lease_changes, lease_tasks, store, web
+    from shared.adapters import store, web
+    from shared.base import clock
+    from shared.domain import caller_view
+    from shared.services.caller import lease_changes, lease_tasks
 
     user = _user(request, "extendCall")
     s = _settings()
@@ -200,7 +213,9 @@ def extendCall(request: flask.Request) -> dict[str, Any]:
 @endpoint(("POST",))
 def releaseCall(request: flask.Request) -> dict[str, Any]:
     """The holder gives the call back before the lease ends."""
-    from shared import clock, lease_changes, store, web
+    from shared.adapters import store, web
+    from shared.base import clock
+    from shared.services.caller import lease_changes
 
     user = _user(request, "releaseCall")
     s = _settings()
@@ -214,8 +229,10 @@ def releaseCall(request: flask.Request) -> dict[str, Any]:
 @endpoint(("POST",))
 def expireClaim(request: flask.Request) -> dict[str, Any]:
     """Cloud Tasks calls this at a lease's end; idempotent, fenced by the claim sequence."""
-    from shared import auth, clock, lease_changes, lease_tasks, logs, store, web
-    from shared.errors import Conflict
+    from shared.adapters import auth, store, web
+    from shared.base import clock, logs
+    from shared.base.errors import Conflict
+    from shared.services.caller import lease_changes, lease_tasks
 
     s = _settings()
     if s.task_auth_required:
@@ -247,7 +264,9 @@ def expireClaim(request: flask.Request) -> dict[str, Any]:
 @endpoint(("POST",))
 def updateEntries(request: flask.Request) -> dict[str, Any]:
     """Staff: remove queue entries, or return entries flagged for attention to rotation."""
-    from shared import clock, entry_admin, store, web
+    from shared.adapters import store, web
+    from shared.base import clock
+    from shared.services.staff import entry_admin
 
     user = _user(request, "updateEntries")
     s = _settings()
@@ -261,7 +280,9 @@ def updateEntries(request: flask.Request) -> dict[str, Any]:
 @endpoint(("GET",))
 def listEntries(request: flask.Request) -> dict[str, Any]:
     """Staff: open queue entries (or only those flagged for attention), a page at a time."""
-    from shared import clock, entry_admin, store, web
+    from shared.adapters import store, web
+    from shared.base import clock
+    from shared.services.staff import entry_admin
 
     _user(request, "listEntries")
     s = _settings()
@@ -273,7 +294,8 @@ def listEntries(request: flask.Request) -> dict[str, Any]:
 @endpoint(("GET",))
 def listLocations(request: flask.Request) -> dict[str, Any]:
     """Staff: locations matching the console's filters, a page at a time, with the total."""
-    from shared import locations, store, web
+    from shared.adapters import store, web
+    from shared.services.staff import locations
 
     _user(request, "listLocations")
     s = _settings()
@@ -285,7 +307,8 @@ def listLocations(request: flask.Request) -> dict[str, Any]:
 @endpoint(("GET",))
 def locationFacets(request: flask.Request) -> dict[str, Any]:
     """Staff: the values the console's filters offer (states, counties, types, reasons...)."""
-    from shared import locations, store
+    from shared.adapters import store
+    from shared.services.staff import locations
 
     _user(request, "locationFacets")
     s = _settings()
@@ -296,7 +319,9 @@ def locationFacets(request: flask.Request) -> dict[str, Any]:
 @endpoint(("GET",))
 def entryDetails(request: flask.Request) -> dict[str, Any]:
     """Staff: one queue entry with its attempt history and its reports."""
-    from shared import clock, entry_admin, store, web
+    from shared.adapters import store, web
+    from shared.base import clock
+    from shared.services.staff import entry_admin
 
     _user(request, "entryDetails")
     s = _settings()
@@ -308,7 +333,8 @@ def entryDetails(request: flask.Request) -> dict[str, Any]:
 @endpoint(("GET",))
 def listBulkAdds(request: flask.Request) -> dict[str, Any]:
     """Staff: recent bulk adds (who, when, reason, how many), newest first."""
-    from shared import bulk_adds, store, web
+    from shared.adapters import store, web
+    from shared.records import bulk_adds
 
     _user(request, "listBulkAdds")
     s = _settings()
@@ -320,7 +346,9 @@ def listBulkAdds(request: flask.Request) -> dict[str, Any]:
 @endpoint(("POST",))
 def undoBulkAdd(request: flask.Request) -> dict[str, Any]:
     """Staff: remove the entries a bulk add opened that nobody has claimed yet."""
-    from shared import bulk_adds, clock, store, web
+    from shared.adapters import store, web
+    from shared.base import clock
+    from shared.records import bulk_adds
 
     user = _user(request, "undoBulkAdd")
     s = _settings()
@@ -333,7 +361,9 @@ def undoBulkAdd(request: flask.Request) -> dict[str, Any]:
 @endpoint(("GET",))
 def queueOverview(request: flask.Request) -> dict[str, Any]:
     """Staff: open entries by status and priority group, claims and reports per hour."""
-    from shared import clock, overview, store
+    from shared.adapters import store
+    from shared.base import clock
+    from shared.services.staff import overview
 
     _user(request, "queueOverview")
     s = _settings()
@@ -344,7 +374,9 @@ def queueOverview(request: flask.Request) -> dict[str, Any]:
 @endpoint(("POST",))
 def saveQueue(request: flask.Request) -> dict[str, Any]:
     """Staff: create or replace a queue (who may draw from it, its order, its backfill)."""
-    from shared import clock, queues, store, web
+    from shared.adapters import store, web
+    from shared.base import clock
+    from shared.services.staff import queues
 
     user = _user(request, "saveQueue")
     s = _settings()
@@ -356,7 +388,8 @@ def saveQueue(request: flask.Request) -> dict[str, Any]:
 @endpoint(("GET",))
 def listQueues(request: flask.Request) -> dict[str, Any]:
     """Staff: every queue in fall-through order, `default` included."""
-    from shared import queues, store
+    from shared.adapters import store
+    from shared.services.staff import queues
 
     _user(request, "listQueues")
     s = _settings()
@@ -367,7 +400,8 @@ def listQueues(request: flask.Request) -> dict[str, Any]:
 @endpoint(("GET",))
 def listCallers(request: flask.Request) -> dict[str, Any]:
     """Staff: users with the caller role and their caller groups, a page at a time."""
-    from shared import queues, store, web
+    from shared.adapters import store, web
+    from shared.services.staff import queues
 
     _user(request, "listCallers")
     s = _settings()
@@ -379,7 +413,8 @@ def listCallers(request: flask.Request) -> dict[str, Any]:
 @endpoint(("POST",))
 def setCallerGroups(request: flask.Request) -> dict[str, Any]:
     """Staff: replace one caller's groups (which queues they draw from)."""
-    from shared import queues, store, web
+    from shared.adapters import store, web
+    from shared.services.staff import queues
 
     _user(request, "setCallerGroups")
     s = _settings()
@@ -391,7 +426,9 @@ def setCallerGroups(request: flask.Request) -> dict[str, Any]:
 @endpoint(("GET",))
 def callerStatistics(request: flask.Request) -> dict[str, Any]:
     """Staff: per caller, claims and how they ended, and the median call time."""
-    from shared import caller_statistics, clock, store, web
+    from shared.adapters import store, web
+    from shared.base import clock
+    from shared.services.staff import caller_statistics
 
     _user(request, "callerStatistics")
     s = _settings()

@@ -49,7 +49,7 @@ def test_stack() -> Iterator[harness.TestStack]:
     started = harness.start_stack(TEST_PROJECT)
     saved = dict(os.environ)
     os.environ.update(started.stack.env())
-    from shared.config import get_settings
+    from shared.adapters.config import get_settings
 
     get_settings.cache_clear()
     try:
@@ -68,7 +68,7 @@ def project_id(test_stack: harness.TestStack) -> str:
 
 @pytest.fixture(scope="session")
 def firestore_client(test_stack: harness.TestStack) -> Any:
-    from shared import store
+    from shared.adapters import store
 
     return store.client(test_stack.stack.project)
 
@@ -175,7 +175,7 @@ def inproc(
     Lease tasks scheduled from here go nowhere: these tests often run on a controlled clock,
     and a real expireClaim on the wall clock would interfere.
     """
-    from shared.config import get_settings
+    from shared.adapters.config import get_settings
 
     monkeypatch.setenv("FUNCTIONS_BASE_URL", harness.NOWHERE)
     for key, value in {**stacklib.LOCAL_FUNCTION_SETTINGS, **UNLIMITED}.items():

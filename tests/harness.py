@@ -145,7 +145,7 @@ class ControlledClock:
     """The functions' clock (`shared.clock.now`), set by the test: starts at T0."""
 
     def __init__(self, monkeypatch: Any) -> None:
-        from shared import clock
+        from shared.base import clock
 
         self.now = T0
         monkeypatch.setattr(clock, "now", lambda: self.now)

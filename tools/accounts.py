@@ -16,7 +16,7 @@ def ensure_user(email: str, password: str, roles: list[str], project_id: str) ->
     """Create (or reset) an emulator user with these roles; answers the uid."""
     from firebase_admin import auth
 
-    from shared.auth import firebase_app
+    from shared.adapters.auth import firebase_app
 
     app = firebase_app(project_id)
     try:

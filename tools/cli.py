@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from shared.auth import ROLES
+from shared.adapters.auth import ROLES
 from tools.demo import DEFAULT_LOCATIONS
 
 if TYPE_CHECKING:
@@ -104,8 +104,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_draw_cells(args: argparse.Namespace) -> int:
-    from shared import entries, store
-    from shared.config import get_settings
+    from shared.adapters import store
+    from shared.adapters.config import get_settings
+    from shared.records import entries
 
     added = entries.add_missing_cells(store.client(get_settings().project_id))
     print(f"{added} open entries given their draw cells or queue")
@@ -126,8 +127,8 @@ def _positive(value: str) -> int:
 
 
 def _import_locations(args: argparse.Namespace) -> int:
-    from shared import store
-    from shared.config import get_settings
+    from shared.adapters import store
+    from shared.adapters.config import get_settings
     from tools import importer
 
     for path in (args.file, args.counties, args.providers):
@@ -198,8 +199,8 @@ def _print_summary(summary: ImportSummary, project_id: str, out: TextIO) -> None
 def _set_role(args: argparse.Namespace) -> int:
     from firebase_admin import auth
 
-    from shared.auth import set_role
-    from shared.config import get_settings
+    from shared.adapters.auth import set_role
+    from shared.adapters.config import get_settings
 
     project_id = get_settings().project_id
     try:
@@ -214,8 +215,8 @@ def _set_role(args: argparse.Namespace) -> int:
 
 
 def _seed_demo(args: argparse.Namespace) -> int:
-    from shared import store
-    from shared.config import get_settings
+    from shared.adapters import store
+    from shared.adapters.config import get_settings
     from tools import demo
 
     try:

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
-from shared.auth import Role, firebase_app
-from shared.models import County, Location, Provider, Reason
-from shared.reasons import slug
-from shared.store import COUNTIES, LOCATIONS, PROVIDERS, REASONS
+from shared.adapters.auth import Role, firebase_app
+from shared.adapters.store import COUNTIES, LOCATIONS, PROVIDERS, REASONS
+from shared.domain.models import County, Location, Provider, Reason
+from shared.records.reasons import slug
 from tools.importer import write_documents
 
 if TYPE_CHECKING:
@@ -441,9 +441,9 @@ def seed_demo(
     The one seeding path: `make run` and `python -m tools.cli seed-demo` both call it.
     Emulators only; seeding twice changes nothing.
     """
-    from shared.auth import User
-    from shared.enqueue import BulkEnqueueBody, bulk_enqueue
-    from shared.locations import LocationFilter
+    from shared.adapters.auth import User
+    from shared.services.staff.enqueue import BulkEnqueueBody, bulk_enqueue
+    from shared.services.staff.locations import LocationFilter
 
     require_emulators()
     moment = now or datetime.now(UTC).replace(second=0, microsecond=0)
@@ -471,7 +471,7 @@ def seed_demo(
 
 def clear(db: Client) -> None:
     """Delete every document of the project's collections (emulators: tests and benchmarks)."""
-    from shared.store import ALL_COLLECTIONS
+    from shared.adapters.store import ALL_COLLECTIONS
 
     for name in ALL_COLLECTIONS:
         while True:

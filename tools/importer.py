@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 from google.api_core.retry import Retry
 from pydantic import ValidationError
 
-from shared.models import County, Location, Provider
-from shared.store import COUNTIES, LOCATIONS, MAX_BATCH_WRITES, PROVIDERS, id_problem
+from shared.adapters.store import COUNTIES, LOCATIONS, MAX_BATCH_WRITES, PROVIDERS, id_problem
+from shared.domain.models import County, Location, Provider
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client

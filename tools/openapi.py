@@ -159,15 +159,19 @@ def _get(summary: str, query: type[BaseModel], *extra: int) -> dict[str, Any]:
 
 
 def build() -> dict[str, Any]:
-    from shared.bulk_adds import ListBulkAddsQuery, UndoBody
-    from shared.caller_statistics import CallerStatisticsQuery
-    from shared.calls import CallQuery
-    from shared.enqueue import BulkEnqueueBody
-    from shared.entry_admin import EntryDetailsQuery, ListEntriesQuery, UpdateEntriesBody
-    from shared.lease_changes import ExpiryTask, LeaseRef
-    from shared.locations import LocationQuery
-    from shared.queues import CallerGroupsBody, ListCallersQuery, SaveQueueBody
-    from shared.reports import ReportBody
+    from shared.records.bulk_adds import ListBulkAddsQuery, UndoBody
+    from shared.services.caller.calls import CallQuery
+    from shared.services.caller.lease_changes import ExpiryTask, LeaseRef
+    from shared.services.caller.reports import ReportBody
+    from shared.services.staff.caller_statistics import CallerStatisticsQuery
+    from shared.services.staff.enqueue import BulkEnqueueBody
+    from shared.services.staff.entry_admin import (
+        EntryDetailsQuery,
+        ListEntriesQuery,
+        UpdateEntriesBody,
+    )
+    from shared.services.staff.locations import LocationQuery
+    from shared.services.staff.queues import CallerGroupsBody, ListCallersQuery, SaveQueueBody
 
     models: list[type[BaseModel]] = [
         BulkEnqueueBody,

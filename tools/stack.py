@@ -270,7 +270,7 @@ def ready(stack: Stack) -> None:
     os.environ.update(stack.env())
     for name, check in checks(stack).items():
         wait_until(check, name)
-    from shared import store
+    from shared.adapters import store
     from tools import demo
     from tools.accounts import sign_in
 

@@ -156,7 +156,7 @@ def token_of(account: Account) -> str:
 @pytest.fixture
 def places(db: Any) -> demo.DemoData:
     """Made-up California places (8 counties, several types and affiliations), no queue."""
-    from shared.store import COUNTIES, LOCATIONS, PROVIDERS, REASONS
+    from shared.adapters.store import COUNTIES, LOCATIONS, PROVIDERS, REASONS
 
     data = demo.generate(PLACES)
     write_documents(db, COUNTIES, data.counties)
@@ -179,7 +179,7 @@ def open_entries(db: Any) -> list[dict[str, Any]]:
     """The queue as Firestore holds it: every open entry."""
     from google.cloud.firestore_v1.base_query import FieldFilter
 
-    from shared.store import ENTRIES
+    from shared.adapters.store import ENTRIES
 
     query = db.collection(ENTRIES).where(filter=FieldFilter("open", "==", True))
     return [s.to_dict() for s in query.stream()]

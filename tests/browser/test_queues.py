@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from shared import store
+from shared.adapters import store
 from tests.browser.conftest import Account, sign_in, token_of
 
 pytestmark = pytest.mark.browser

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared import store
-from shared.models import County, Location, Provider
+from shared.adapters import store
+from shared.domain.models import County, Location, Provider
 
 CONTRACT_KEYS = {
     "id": str,

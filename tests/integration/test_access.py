@@ -84,7 +84,7 @@ def expected(role: str, kind: str) -> object:
 def tokens(users: Users, project_id: str) -> dict[str, str | None]:
     from firebase_admin import auth
 
-    from shared.auth import firebase_app
+    from shared.adapters.auth import firebase_app
 
     caller = users.token("matrix-caller", ["caller"])
     disabled = users.token("matrix-disabled", ["caller", "staff"])
@@ -136,7 +136,7 @@ def test_a_disabled_user_is_refused_within_the_staleness_bound(
 ) -> None:
     from firebase_admin import auth
 
-    from shared.auth import firebase_app
+    from shared.adapters.auth import firebase_app
 
     api = start_functions("functions-revocation-0", REVOCATION_CHECK_SECONDS="0")
     token = users.token("soon-disabled", ["caller"])

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from shared import store
+from shared.adapters import store
 from tests.harness import HttpApi
 from tests.integration.factories import add_locations, count, counts
 

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from shared import leases, store
+from shared.adapters import store
+from shared.domain import leases
 from tests.conftest import Users
 from tests.harness import InProcessApi, first_call_waits
 from tests.integration.factories import add_locations, count

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from shared import store
+from shared.adapters import store
 from tests.conftest import Users
 from tests.harness import ControlledClock, InProcessApi
 from tests.integration.factories import add_locations, count

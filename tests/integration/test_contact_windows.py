@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from shared import store
+from shared.adapters import store
 from tests.conftest import Users
 from tests.harness import ControlledClock, InProcessApi
 from tests.integration.factories import add_locations, count
@@ -24,7 +24,7 @@ MONDAY_9_CALIFORNIA = 23 * HOUR
 @pytest.fixture
 def windowed(inproc: InProcessApi, monkeypatch: pytest.MonkeyPatch) -> InProcessApi:
     """Functions in this process with contact windows on (the local stack turns them off)."""
-    from shared.config import get_settings
+    from shared.adapters.config import get_settings
 
     monkeypatch.setenv("CONTACT_WINDOWS", "true")
     get_settings.cache_clear()
@@ -34,7 +34,7 @@ def windowed(inproc: InProcessApi, monkeypatch: pytest.MonkeyPatch) -> InProcess
 @pytest.fixture
 def weekdays_only(windowed: InProcessApi, monkeypatch: pytest.MonkeyPatch) -> InProcessApi:
     """Functions in this process with the production default window (weekdays 9 to 5)."""
-    from shared.config import get_settings
+    from shared.adapters.config import get_settings
 
     monkeypatch.setenv("DEFAULT_CONTACT_WINDOW", "Mon-Fri 09:00-17:00")
     get_settings.cache_clear()

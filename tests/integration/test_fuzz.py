@@ -23,9 +23,12 @@ import pytest
 import schemathesis
 from schemathesis.checks import CheckFunction
 
-from shared import clock, reports, store, tags
-from shared.auth import User
-from shared.config import get_settings
+from shared.adapters import store
+from shared.adapters.auth import User
+from shared.adapters.config import get_settings
+from shared.base import clock
+from shared.domain import tags
+from shared.services.caller import reports
 from tests.conftest import Users
 from tests.harness import NOWHERE, HttpApi
 from tests.integration.factories import count

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from shared import store
-from shared.store import COUNTIES, LOCATIONS, PROVIDERS, REASONS
+from shared.adapters import store
+from shared.adapters.store import COUNTIES, LOCATIONS, PROVIDERS, REASONS
 from tools import demo, importer
 
 pytestmark = pytest.mark.integration
@@ -186,7 +186,7 @@ def test_usage_errors_exit_2_with_one_line(
 def test_seed_demo_writes_data_and_accounts_that_can_sign_in(db: Any, project_id: str) -> None:
     from firebase_admin import auth
 
-    from shared.auth import firebase_app
+    from shared.adapters.auth import firebase_app
 
     for _ in range(2):  # seeding twice changes nothing
         result = cli(project_id, "seed-demo", "--locations", "250")
@@ -210,7 +210,7 @@ def test_seed_demo_writes_data_and_accounts_that_can_sign_in(db: Any, project_id
 def test_grant_and_revoke_role(db: Any, project_id: str) -> None:
     from firebase_admin import auth
 
-    from shared.auth import firebase_app
+    from shared.adapters.auth import firebase_app
 
     demo.ensure_account(demo.DEMO_CALLER, project_id)
     granted = cli(project_id, "grant-role", demo.DEMO_CALLER.email, "staff")

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from shared import store
+from shared.adapters import store
 from tests import harness
 from tests.conftest import Users
 from tests.harness import T0, ControlledClock, HttpApi, InProcessApi, parse_iso
@@ -299,8 +299,9 @@ def test_tasks_cloud_tasks_refused_are_kept_and_scheduled_once_it_answers(
 ) -> None:
     from google.cloud import tasks_v2
 
-    from shared import lease_tasks, tasks
-    from shared.config import get_settings
+    from shared.adapters import tasks
+    from shared.adapters.config import get_settings
+    from shared.services.caller import lease_tasks
     from tools import stack as stacklib
 
     enqueue(inproc, staff_token, add_locations(db, 4))

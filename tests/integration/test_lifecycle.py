@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from shared import store
-from shared.clock import iso
+from shared.adapters import store
+from shared.base.clock import iso
 from tests.conftest import Users
 from tests.harness import ControlledClock, HttpApi, InProcessApi, first_call_waits, parse_iso
 from tests.integration.factories import add_locations, count
@@ -39,7 +39,7 @@ def barrier_before_commits(monkeypatch: pytest.MonkeyPatch, parties: int) -> Non
 
 
 def setting(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
-    from shared.config import get_settings
+    from shared.adapters.config import get_settings
 
     monkeypatch.setenv(name, value)
     get_settings.cache_clear()
@@ -237,7 +237,7 @@ def test_skip_with_a_past_call_back_time_keeps_the_place_queued(
 def test_skip_without_a_time_comes_back_after_the_default_delay(
     inproc: InProcessApi, db: Any, staff_token: str, users: Users, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from shared.config import get_settings
+    from shared.adapters.config import get_settings
 
     clock = ControlledClock(monkeypatch)
     enqueue(inproc, staff_token, add_locations(db, 1))

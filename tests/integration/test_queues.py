@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from shared import store
+from shared.adapters import store
 from tests.conftest import Users
 from tests.harness import InProcessApi, first_call_waits
 from tests.integration.factories import add_locations, count, counts
@@ -161,7 +161,7 @@ def test_an_empty_queue_is_backfilled_once_by_16_concurrent_callers(
     monkeypatch: pytest.MonkeyPatch,
     fence: bool,
 ) -> None:
-    from shared import backfill
+    from shared.services.caller import backfill
 
     ids = add_locations(db, 60)
     # Reported places come after the never-reported ones, oldest report first.

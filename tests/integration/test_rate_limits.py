@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from functions.main import ACCESS, LIMITED
-from shared import store
+from shared.adapters import store
 from tests.conftest import Users
 from tests.harness import HttpApi
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from shared import store
-from shared.clock import iso
+from shared.adapters import store
+from shared.base.clock import iso
 from tests.conftest import Users
 from tests.harness import ControlledClock, HttpApi, InProcessApi, first_call_waits
 from tests.integration.factories import add_locations, count, counts
@@ -227,7 +227,7 @@ def test_bad_reports_are_400_and_write_nothing(
 def test_caller_stats_counts_total_and_today(
     inproc: InProcessApi, db: Any, users: Users, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from shared import clock
+    from shared.base import clock
 
     token = users.token("stats", ["caller"])
     (location_id,) = add_locations(db, 1)
@@ -263,7 +263,7 @@ def test_concurrent_reports_close_the_entry_once(
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    from shared import entries
+    from shared.records import entries
 
     (location_id,) = add_locations(db, 1)
     enqueue(inproc, staff_token, [location_id])

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from shared import store
-from shared.models import County, Provider
+from shared.adapters import store
+from shared.domain.models import County, Provider
 from tests.conftest import Users
 from tests.harness import ControlledClock, HttpApi, InProcessApi, Reply, parse_iso, poll
 from tests.integration.factories import (
@@ -274,7 +274,7 @@ def test_ended_lease_with_a_controlled_clock(
 def test_entries_from_before_the_cell_draw_are_drawn_after_add_draw_cells(
     api: HttpApi, db: Any, staff_token: str, caller_token: str
 ) -> None:
-    from shared import entries
+    from shared.records import entries
 
     enqueue(api, staff_token, add_locations(db, 3))
     # An empty list stands for the missing field: the emulator ignores DELETE_FIELD.

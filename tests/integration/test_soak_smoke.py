@@ -15,8 +15,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.soak_smoke]
 def test_a_short_soak_with_a_restart_passes_and_its_checker_catches_an_overlap(
     test_stack: harness.TestStack, db: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from shared import store
-    from shared.models import Attempt
+    from shared.adapters import store
+    from shared.domain.models import Attempt
     from tools.soak import run as soak
 
     settle = soak.settle

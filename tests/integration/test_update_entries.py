@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from shared import store
+from shared.adapters import store
 from tests.conftest import Users
 from tests.harness import ControlledClock, HttpApi, InProcessApi
 from tests.integration.factories import add_locations, count, counts
@@ -48,7 +48,7 @@ def test_resume_returns_a_flagged_entry_to_rotation(
 ) -> None:
     clock = ControlledClock(monkeypatch)
     monkeypatch.setenv("MAX_EXPIRIES", "1")
-    from shared.config import get_settings
+    from shared.adapters.config import get_settings
 
     get_settings.cache_clear()
     enqueue(inproc, staff_token, add_locations(db, 1))

@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 
-from shared import callbacks, web
-from shared.callbacks import CallBackPolicy
-from shared.enqueue import BulkEnqueueBody
-from shared.errors import BadRequest
-from shared.reports import ReportBody
+from shared.adapters import web
+from shared.base.errors import BadRequest
+from shared.domain import call_backs
+from shared.domain.call_backs import CallBackPolicy
+from shared.services.caller.reports import ReportBody
+from shared.services.staff.enqueue import BulkEnqueueBody
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -93,7 +94,7 @@ CALL_BACKS = CallBackPolicy(default_delay=timedelta(hours=2), horizon=timedelta(
     ],
 )
 def test_comeback_at(slugs: set[str], until: datetime | None, expected: datetime | None) -> None:
-    assert callbacks.comeback_at(slugs, until, NOW, CALL_BACKS) == expected
+    assert call_backs.comeback_at(slugs, until, NOW, CALL_BACKS) == expected
 
 
 @pytest.mark.parametrize(
@@ -107,7 +108,7 @@ def test_comeback_at(slugs: set[str], until: datetime | None, expected: datetime
     ],
 )
 def test_call_back_horizon(until: datetime | None, refused: bool) -> None:
-    problem = callbacks.horizon_problem(until, NOW, CALL_BACKS)
+    problem = call_backs.horizon_problem(until, NOW, CALL_BACKS)
     assert (problem is not None) is refused
     if problem:
         assert problem.startswith("Do not call until:")

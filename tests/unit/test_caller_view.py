@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from shared.caller_view import present
-from shared.models import County, Entry, Location, Provider
+from shared.domain.caller_view import present
+from shared.domain.models import County, Entry, Location, Provider
 from tests.integration.factories import CONTRACT_KEYS
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from shared.config import Settings
+from shared.adapters.config import Settings
 
 EMULATORS = {
     "FIRESTORE_EMULATOR_HOST": "127.0.0.1:8080",
@@ -56,7 +56,7 @@ def test_defaults() -> None:
 def test_task_names_are_hashed_and_stable() -> None:
     from datetime import UTC, datetime
 
-    from shared.tasks import task_id
+    from shared.adapters.tasks import task_id
 
     until = datetime(2026, 3, 1, tzinfo=UTC)
     assert task_id("E", 1, until) == task_id("E", 1, until)

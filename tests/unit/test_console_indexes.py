@@ -12,7 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from shared import entry_admin, locations, store
+from shared.adapters import store
+from shared.services.staff import entry_admin, locations
 from tools.index_coverage import ASC, COLLECTION, Indexes, Shape
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shared import store
+from shared.adapters import store
 from tests.rules import OPERATIONS, Unsupported, allowed, parse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -17,7 +17,7 @@ RULES = ROOT / "firestore.rules"
 def collections_in_code() -> set[str]:
     """Every collection name the functions and tools reach through `store.<NAME>`."""
     names = set()
-    for source in [*ROOT.glob("shared/*.py"), *ROOT.glob("tools/**/*.py")]:
+    for source in [*ROOT.glob("shared/**/*.py"), *ROOT.glob("tools/**/*.py")]:
         for constant in re.findall(r"store\.([A-Z][A-Z_]+)\b", source.read_text()):
             value = getattr(store, constant)
             if isinstance(value, str):

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from shared.models import County, Provider
+from shared.domain.models import County, Provider
 from tools import importer
 from tools.importer import Links, Record, RowPosition
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from shared import leases, selection
-from shared.models import Attempt, Entry
+from shared.domain import leases, selection
+from shared.domain.models import Attempt, Entry
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from shared.overview import hour_of, per_hour
+from shared.services.staff.overview import hour_of, per_hour
 
 NOW = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from shared import routing
-from shared.models import Queue
-from shared.queues import CallerGroupsBody, SaveQueueBody
+from shared.domain import routing
+from shared.domain.models import Queue
+from shared.services.staff.queues import CallerGroupsBody, SaveQueueBody
 
 
 def names(queues: list[Queue]) -> list[str]:

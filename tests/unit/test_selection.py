@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from shared import selection
+from shared.domain import selection
 
 
 @pytest.mark.parametrize(

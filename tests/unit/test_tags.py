@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared import tags
-from shared.errors import BadRequest
+from shared.base.errors import BadRequest
+from shared.domain import tags
 
 
 @pytest.mark.parametrize(

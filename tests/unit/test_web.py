@@ -10,8 +10,8 @@ import flask
 import pytest
 from werkzeug.test import EnvironBuilder
 
-from shared import web
-from shared.errors import BadRequest, Conflict, TooLarge
+from shared.adapters import web
+from shared.base.errors import BadRequest, Conflict, TooLarge
 
 
 def request(method: str = "POST", **kwargs: Any) -> flask.Request:
@@ -45,7 +45,7 @@ ELSEWHERE = "https://evil.example"
 def origins(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str | None], None]]:
     """ALLOWED_ORIGINS for the wrapper: the default unless a test sets it (settings are
     cached per process, and the test stack's environment names its own console)."""
-    from shared.config import get_settings
+    from shared.adapters.config import get_settings
 
     def allow(setting: str | None) -> None:
         if setting is None:

@@ -23,7 +23,7 @@ STAFF_PASSWORD = "bench-staff-pass"
 def run(stack: stacklib.Stack, generated: int | None = None) -> dict[str, Any]:
     """Figures for the first and the no-op call; `generated` places instead of the snapshot
     make a quick run (smoke tests)."""
-    from shared import store
+    from shared.adapters import store
     from tools import importer
     from tools.accounts import ensure_user, sign_in
     from tools.demo import clear
@@ -70,7 +70,7 @@ HEADER = f"{'locations':>9} {'seconds':>9} {'raw s':>9} {'ratio':>7} {'writes/s'
 
 
 def _generate(db: Any, count: int) -> None:
-    from shared import store
+    from shared.adapters import store
 
     batch = db.batch()
     for i in range(count):
@@ -96,7 +96,7 @@ def _call(base: str, token: str, body: dict[str, Any]) -> tuple[dict[str, Any], 
 
 def _written(db: Any) -> list[tuple[str, str, dict[str, Any]]]:
     """Every guard and entry bulkEnqueue wrote, in the order it wrote them (guard, entry)."""
-    from shared import store
+    from shared.adapters import store
 
     entries = {s.id: s.to_dict() or {} for s in db.collection(store.ENTRIES).stream()}
     documents = []
@@ -108,7 +108,7 @@ def _written(db: Any) -> list[tuple[str, str, dict[str, Any]]]:
 
 
 def _raw(db: Any, documents: list[tuple[str, str, dict[str, Any]]]) -> float:
-    from shared import store
+    from shared.adapters import store
 
     started = time.perf_counter()
     for start in range(0, len(documents), store.MAX_BATCH_WRITES):

@@ -75,8 +75,9 @@ HEADER = f"{'seconds':>9} {'bare s':>9} {'ratio':>7} {'peak MiB':>9} {'bare MiB'
 def _one_entry(stack: stacklib.Stack) -> None:
     from datetime import UTC, datetime
 
-    from shared import enqueue, store
-    from shared.auth import User
+    from shared.adapters import store
+    from shared.adapters.auth import User
+    from shared.services.staff import enqueue
     from tools.demo import clear
 
     db = store.client(stack.project)

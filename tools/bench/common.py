@@ -24,7 +24,7 @@ def local_stack(project: str | None = None) -> Iterator[stacklib.Stack]:
     """Emulators named by the environment are used; the others start now and stop at the end."""
     project = project or os.environ.get("GOOGLE_CLOUD_PROJECT") or PROJECT
     # The harness owns starting and stopping services; tools reuse it rather than copy it.
-    from shared.config import get_settings
+    from shared.adapters.config import get_settings
     from tools import services as harness
 
     started = harness.start_stack(project)

@@ -35,7 +35,7 @@ def run(
     stack: stacklib.Stack, levels: list[int], entries: int, claims: int
 ) -> list[dict[str, Any]]:
     """One row per number of concurrent callers, with the naive baseline's figures beside."""
-    from shared import store
+    from shared.adapters import store
 
     db = store.client(stack.project)
     tokens = _tokens(stack, claims)
@@ -88,8 +88,9 @@ def _tokens(stack: stacklib.Stack, count: int) -> list[str]:
 
 
 def _fill(db: Any, entries: int) -> None:
-    from shared import enqueue, store
-    from shared.auth import User
+    from shared.adapters import store
+    from shared.adapters.auth import User
+    from shared.services.staff import enqueue
     from tools.demo import clear
 
     clear(db)
@@ -158,7 +159,7 @@ def _one_run(db: Any, base: str, tokens: list[str], callers: int, entries: int) 
 
 
 def _attempts(db: Any) -> list[dict[str, Any]]:
-    from shared import store
+    from shared.adapters import store
 
     return [s.to_dict() or {} for s in db.collection(store.ATTEMPTS).stream()]
 

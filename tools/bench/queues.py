@@ -26,7 +26,7 @@ HEADER = (
 
 def run(per_queue: int, claims: int) -> list[dict[str, Any]]:
     """One row per layout; each layout holds five times `per_queue` entries."""
-    from shared import calls
+    from shared.services.caller import calls
 
     total = per_queue * len(NAMES)
     layouts: list[tuple[str, dict[str, int] | None]] = [
@@ -63,8 +63,8 @@ class Routed(reads.Queue):
         self.layout = layout
 
     def fill(self, size: int, queues: list[str] | None = None) -> None:
-        from shared import store
-        from shared.models import Queue
+        from shared.adapters import store
+        from shared.domain.models import Queue
 
         if self.layout is None:
             super().fill(size)
@@ -78,7 +78,7 @@ class Routed(reads.Queue):
 
     def callers(self, count: int) -> None:
         """Put the claimers `reads` will use (bench-1, bench-2...) in the caller group."""
-        from shared import store
+        from shared.adapters import store
 
         batch = self.db.batch()
         for n in range(1, count + 2):

@@ -25,7 +25,7 @@ def run(
     sizes: list[int], fractions: list[float], claims: int, big_claims: int
 ) -> list[dict[str, Any]]:
     """One row per (size, held fraction); fractions are applied in rising order on one queue."""
-    from shared import calls
+    from shared.services.caller import calls
 
     rows = []
     for size in sizes:
@@ -72,7 +72,7 @@ class Queue:
     """One emulator project holding a generated queue and a mirror of its entries."""
 
     def __init__(self, project: str) -> None:
-        from shared import store
+        from shared.adapters import store
 
         self.project = project
         self.db = store.client(project)
@@ -85,8 +85,9 @@ class Queue:
 
     def fill(self, size: int, queues: list[str] | None = None) -> None:
         """`size` available entries; the i-th in `queues[i]` when given, else in `default`."""
-        from shared import entries, store
-        from shared.models import DEFAULT_QUEUE
+        from shared.adapters import store
+        from shared.domain.models import DEFAULT_QUEUE
+        from shared.records import entries
 
         now = datetime.now(UTC) - timedelta(seconds=5)
         collection = self.db.collection(store.ENTRIES)
@@ -109,7 +110,7 @@ class Queue:
 
         Entries claimed by earlier measurements count as held.
         """
-        from shared import store
+        from shared.adapters import store
 
         now = datetime.now(UTC)
         unavailable = sum(1 for row in self.mirror.values() if row["available_at"] > now)
@@ -149,10 +150,12 @@ class Queue:
         return row
 
     def _claims(self, claims: int) -> dict[str, Any]:
-        from shared import calls, store, windows
-        from shared.auth import User
-        from shared.leases import LeasePolicy
-        from shared.windows import ContactPolicy
+        from shared.adapters import store
+        from shared.adapters.auth import User
+        from shared.domain import contact_hours
+        from shared.domain.contact_hours import ContactPolicy
+        from shared.domain.leases import LeasePolicy
+        from shared.services.caller import calls
         from tools.bench.index_scan import scan_all
 
         known = indexes()
@@ -172,7 +175,7 @@ class Queue:
                 window_size=25,
                 max_attempts=60,
                 # Every place open: the window check runs, as in production, and defers nothing.
-                contact=ContactPolicy(default=windows.ALWAYS),
+                contact=ContactPolicy(default=contact_hours.ALWAYS),
             )
             latencies.append((time.perf_counter() - started) * 1000)
             reads += self.counter.documents

@@ -99,7 +99,7 @@ def soak_stack(options: Options) -> Iterator[Soak]:
 
     The soak stops and restarts those two, so they are always its own.
     """
-    from shared.config import get_settings
+    from shared.adapters.config import get_settings
 
     saved = dict(os.environ)
     project = os.environ.get("GOOGLE_CLOUD_PROJECT") or PROJECT
@@ -141,7 +141,7 @@ def seed(soak: Soak, options: Options) -> tuple[list[str], list[tuple[str, str]]
 
     Answers the location ids, (uid, token) per caller, and the staff (uid, token).
     """
-    from shared import store
+    from shared.adapters import store
     from tools.accounts import ensure_user, sign_in
     from tools.demo import clear, generate
     from tools.importer import write_documents
@@ -255,15 +255,15 @@ def inject_faults(soak: Soak, options: Options, stop: threading.Event) -> None:
 
 def _stored(db: Any, collection: str, model: type[D]) -> list[D]:
     """Every document of a collection as its model (a whole, small collection: no query)."""
-    from shared import store
+    from shared.adapters import store
 
     loaded = (store.load(model, s) for s in db.collection(collection).stream())
     return [m for m in loaded if m is not None]
 
 
 def _holds(db: Any) -> list[inv.Hold]:
-    from shared import store
-    from shared.models import Attempt
+    from shared.adapters import store
+    from shared.domain.models import Attempt
 
     return [
         inv.Hold(
@@ -285,7 +285,7 @@ def settle(soak: Soak, timeout: float) -> float:
 
     Bounded: an attempt whose clean-up never comes is what the check then reports.
     """
-    from shared import store
+    from shared.adapters import store
 
     db = store.client(soak.stack.project)
     began = time.monotonic()
@@ -298,8 +298,8 @@ def settle(soak: Soak, timeout: float) -> float:
 
 
 def _entries(db: Any) -> list[inv.EntryState]:
-    from shared import store
-    from shared.models import Entry
+    from shared.adapters import store
+    from shared.domain.models import Entry
 
     return [
         inv.EntryState(
@@ -319,8 +319,9 @@ def _entries(db: Any) -> list[inv.EntryState]:
 
 def _drawable(db: Any, now: datetime) -> set[str]:
     """What the draw's own query finds available, every group, the whole key space."""
-    from shared import calls, selection
-    from shared.models import PRIORITY_GROUPS
+    from shared.domain import selection
+    from shared.domain.models import PRIORITY_GROUPS
+    from shared.services.caller import calls
 
     cell = selection.cell_label(0, 0)
     return {
@@ -334,7 +335,7 @@ def check(
     soak: Soak, callers: list[tuple[str, str]]
 ) -> tuple[dict[str, list[str]], dict[str, Any]]:
     """Every invariant over Firestore and the log; answers the violations and a few figures."""
-    from shared import store
+    from shared.adapters import store
 
     db = store.client(soak.stack.project)
     now = datetime.now(UTC)

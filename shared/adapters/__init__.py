@@ -1,0 +1,1 @@
+"""Settings and the thin adapters around Firestore, Cloud Tasks, Firebase Auth and HTTP."""

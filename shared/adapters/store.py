@@ -1,0 +1,132 @@
+"""Firestore client (created lazily, once per process and project) and collection names."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+from pydantic import AfterValidator, BaseModel
+
+from shared.base.lazy import PerProcess
+
+if TYPE_CHECKING:
+    from google.cloud.firestore import Client, DocumentSnapshot
+
+D = TypeVar("D", bound=BaseModel)
+
+LOCATIONS = "locations"
+COUNTIES = "counties"
+PROVIDERS = "providers"
+REASONS = "reasons"
+ENTRIES = "entries"
+# One document per queued location, id = location id, created atomically on enqueue:
+# the guard that keeps at most one open entry per location on every backend.
+OPEN_ENTRIES = "open_entries"
+ATTEMPTS = "attempts"
+# One document per change of an entry after it opened, id = entry id + new version,
+# created first by the change: two changes from the same version cannot both commit.
+ENTRY_CHANGES = "entry_changes"
+# One document per claim of a caller, id = uid + claim number, created first by the claim:
+# a caller's simultaneous requests cannot each claim an entry.
+CALLER_LEASES = "caller_leases"
+REPORTS = "reports"
+# One document per staff "add to queue" action (several bulkEnqueue calls), for undo.
+BULK_ADDS = "bulk_adds"
+CALLERS = "callers"
+# Per caller and calendar day: `{uid}_{YYYY-MM-DD}`, a report counter for callerStats' "today".
+# (A map of days inside `callers/{uid}` would be one document, but the emulator we run fails
+# on increments inside maps.)
+CALLER_DAYS = "caller_days"
+# Named queues staff manage (`default` exists without a document).
+QUEUES = "queues"
+# One document per queue and time window, created first by a backfill: one refill at a time.
+BACKFILLS = "backfills"
+# Per user, bucket and fixed window: a request counter (shared/rate_limits.py); deleted by a
+# TTL policy on `expires_at` in production.
+RATE_LIMITS = "rate_limits"
+# Lease clean-up tasks Cloud Tasks refused, id = the task's name: scheduled again later.
+PENDING_EXPIRIES = "pending_expiries"
+
+ALL_COLLECTIONS: tuple[str, ...] = (
+    LOCATIONS,
+    COUNTIES,
+    PROVIDERS,
+    REASONS,
+    ENTRIES,
+    OPEN_ENTRIES,
+    ATTEMPTS,
+    ENTRY_CHANGES,
+    CALLER_LEASES,
+    REPORTS,
+    BULK_ADDS,
+    CALLERS,
+    CALLER_DAYS,
+    QUEUES,
+    BACKFILLS,
+    RATE_LIMITS,
+    PENDING_EXPIRIES,
+)
+
+# Firestore's limit on writes in one commit.
+MAX_BATCH_WRITES = 500
+
+_clients: PerProcess[Client] = PerProcess()
+
+
+def client(project_id: str | None = None) -> Client:
+    """The process-wide Firestore client for a project (the settings' one by default)."""
+    if project_id is None:
+        from shared.adapters.config import get_settings
+
+        project_id = get_settings().project_id
+
+    def build() -> Client:
+        from google.cloud import firestore
+
+        return firestore.Client(project=project_id)
+
+    return _clients.get(project_id, build)
+
+
+def load(model: type[D], snapshot: DocumentSnapshot[Any]) -> D | None:
+    """A stored document as its model (the id comes from the document path), None if absent."""
+    if not snapshot.exists:
+        return None
+    data = snapshot.to_dict() or {}
+    data["id"] = snapshot.id
+    return model.model_validate(data)
+
+
+def new_id() -> str:
+    """A random document id of Firestore's own shape (20 characters, about 119 bits)."""
+    import secrets
+    import string
+
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(20))
+
+
+MAX_ID_BYTES = 1500
+
+
+def id_problem(value: str) -> str | None:
+    """Why `value` cannot be a Firestore document id, or None if it can."""
+    if not value.strip():
+        return "is empty"
+    if "/" in value:
+        return "contains '/'"
+    if value in (".", "..") or re.fullmatch(r"__.*__", value):
+        return "is reserved by Firestore"
+    if len(value.encode()) > MAX_ID_BYTES:
+        return f"is longer than {MAX_ID_BYTES} bytes"
+    return None
+
+
+def _checked_id(value: str) -> str:
+    problem = id_problem(value)
+    if problem:
+        raise ValueError(f"{value[:60]!r} {problem}")
+    return value
+
+
+DocumentId = Annotated[str, AfterValidator(_checked_id)]

@@ -1,0 +1,91 @@
+"""The caller app's view of a location: the exact keys of the caller contract (no I/O)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.base.clock import iso
+from shared.domain.models import County, Entry, Location, Provider
+
+
+def county_record(county: County | None) -> dict[str, Any]:
+    if county is None:
+        return {}
+    return {
+        "id": county.id,
+        "County": county.name,
+        "Vaccine info URL": county.vaccine_info_url,
+        "Vaccine locations URL": county.vaccine_locations_url,
+        "Notes": county.notes,
+    }
+
+
+def provider_record(provider: Provider | None) -> dict[str, Any]:
+    if provider is None:
+        return {}
+    return {
+        "id": provider.id,
+        "Provider": provider.name,
+        "Vaccine info URL": provider.vaccine_info_url,
+        "Public Notes": provider.public_notes,
+        "Phase": list(provider.phase),
+        "Provider network type": provider.network_type,
+        "Last Updated": provider.last_updated,
+    }
+
+
+def lease(entry: Entry) -> dict[str, Any]:
+    """The lease object later calls (extend, release) take back as their body."""
+    assert entry.claimed_until is not None
+    body = {
+        "entry_id": entry.id,
+        "claim_seq": entry.claim_seq,
+        "claimed_until": iso(entry.claimed_until),
+    }
+    if entry.lease_limit is not None:
+        # Lets the app offer extendCall while claimed_until is before this.
+        body["max_claimed_until"] = iso(entry.lease_limit)
+    return body
+
+
+def present(
+    location: Location,
+    county: County | None,
+    provider: Provider | None,
+    entry: Entry | None = None,
+) -> dict[str, Any]:
+    """One location as the caller app reads it, plus `lease` when `entry` is claimed."""
+    body: dict[str, Any] = {
+        "id": location.id,
+        "Name": location.name,
+        "Phone number": location.phone,
+        "Address": location.address,
+        "Internal notes": location.internal_notes,
+        "Hours": location.hours,
+        "Website": location.website,
+        "State": location.state,
+        "County": location.county,
+        "Location Type": location.location_type,
+        "Affiliation": location.affiliation,
+        "Latest report": iso(location.latest_report_at) if location.latest_report_at else None,
+        "Latest report notes": [location.latest_report_notes or None],
+        "County vaccine info URL": [county.vaccine_info_url if county else None],
+        "County Vaccine locations URL": [county.vaccine_locations_url if county else None],
+        "Latest Internal Notes": [location.latest_internal_notes or None],
+        "Availability Info": list(location.availability_info),
+        "Number of Reports": location.number_of_reports,
+        "county_record": county_record(county),
+        "provider_record": provider_record(provider),
+        "timezone": location.timezone,
+        # Ask the caller to confirm what we already hold, so stale details get corrected.
+        "confirm_address": location.address is not None,
+        "confirm_hours": location.hours is not None,
+        "confirm_website": location.website is not None,
+    }
+    if entry is not None and entry.claimed_until is not None:
+        body["lease"] = lease(entry)
+        body["queue_entry"] = {
+            "reason": entry.reason,
+            "priority_group": entry.priority_group,
+        }
+    return body

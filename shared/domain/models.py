@@ -1,0 +1,317 @@
+"""Pydantic models for Firestore documents; API bodies live beside the service that reads them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, computed_field, model_validator
+
+PRIORITY_GROUPS: tuple[int, ...] = (1, 2, 3, 4, 99)
+DEFAULT_PRIORITY_GROUP = 99
+# Every entry belongs to a queue; entries stored before queues existed belong to this one.
+DEFAULT_QUEUE = "default"
+
+
+def _known_group(value: int) -> int:
+    if value not in PRIORITY_GROUPS:
+        raise ValueError(f"must be one of {', '.join(map(str, PRIORITY_GROUPS))}")
+    return value
+
+
+# A priority group a request names: one of PRIORITY_GROUPS (anything else is a 400, before it
+# reaches a Firestore query, which cannot hold integers past 64 bits).
+PriorityGroup = Annotated[int, AfterValidator(_known_group)]
+
+# How an attempt ended: its holder reported (completed / skipped) or gave it back (released);
+# the lease ran out (expired); another caller's report closed the entry (superseded); staff
+# removed the entry
+# removed (removed), or took the call back from its holder (cleared).
+Outcome = Literal["completed", "skipped", "released", "expired", "superseded", "removed", "cleared"]
+EntryStatus = Literal["open", "completed", "removed"]
+
+
+class Document(BaseModel):
+    """Base for stored documents: tolerant of fields added later, strict on types."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    def to_firestore(self) -> dict[str, Any]:
+        return self.model_dump(mode="python")
+
+    def stored(self) -> dict[str, Any]:
+        """The fields to write: the id is the document's path, not a field."""
+        return self.model_dump(mode="python", exclude={"id"})
+
+
+class Location(Document):
+    """`locations/{id}`: a place callers phone. Field names are ours; the caller view maps them."""
+
+    id: str
+    name: str
+    state: str
+    phone: str | None = None
+    address: str | None = None
+    county: str | None = None
+    county_id: str | None = None
+    location_type: str | None = None
+    affiliation: str | None = None
+    provider_id: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    hours: str | None = None
+    website: str | None = None
+    internal_notes: str | None = None
+    appointment_instructions: str | None = None
+    latest_report_at: datetime | None = None
+    latest_report_notes: str | None = None
+    latest_internal_notes: str | None = None
+    availability_info: list[str] = Field(default_factory=list)
+    number_of_reports: int = 0
+    timezone: str = "America/Los_Angeles"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def sort_key(self) -> str:
+        """Case-folded name, then id: the console lists by it, pages on it (a range, since
+        the emulator ignores cursors) and searches names as a prefix range on it."""
+        return f"{self.name.casefold()}\x1f{self.id}"
+
+
+class County(Document):
+    """`counties/{id}`; locations link to it by name (resolved to `county_id` on import)."""
+
+    id: str
+    name: str
+    vaccine_info_url: str | None = None
+    vaccine_locations_url: str | None = None
+    notes: str | None = None
+
+
+class Provider(Document):
+    """`providers/{id}`; locations link to it by name through `affiliation`."""
+
+    id: str
+    name: str
+    vaccine_info_url: str | None = None
+    public_notes: str | None = None
+    phase: list[str] = Field(default_factory=list)
+    network_type: str | None = None
+    last_updated: str | None = None
+
+
+class Entry(Document):
+    """`entries/{id}`: one stay of a location in the queue, from enqueue to completion or removal.
+
+    `available_at` is max(vest_at, claimed_until): the single field a draw filters on, so an
+    ended lease makes the entry available again with no background job.
+    """
+
+    id: str
+    location_id: str
+    state: str
+    reason: str
+    priority_group: int = DEFAULT_PRIORITY_GROUP
+    queue: str = DEFAULT_QUEUE
+    position: float
+    # Reasons of later, more urgent re-adds of the same stay (shared/merges.py).
+    extra_reasons: list[str] = Field(default_factory=list)
+    vest_at: datetime
+    available_at: datetime
+    rand: float
+    # The cells of the key space `rand` falls in, one per level (selection.cells_of): what the
+    # draw queries. Documents written before the field existed get it from their `rand`.
+    cells: list[str] = Field(default_factory=list)
+    open: bool = True
+    status: EntryStatus = "open"
+    added_by: str
+    added_at: datetime
+    holder: str | None = None
+    holder_email: str | None = None
+    claimed_at: datetime | None = None
+    claimed_until: datetime | None = None
+    # The latest the current claim may be extended to (claimed_at + MAX_LEASE_SECONDS).
+    lease_limit: datetime | None = None
+    claim_seq: int = 0
+    expiries: int = 0
+    needs_attention: bool = False
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+    outcome: str | None = None
+    report_id: str | None = None
+    previous_entry_id: str | None = None
+    # Bumped by every change after creation; `entry_changes/{id}-{version}` fences each one.
+    version: int = 0
+    resumed_at: datetime | None = None
+    resumed_by: str | None = None
+    removal_note: str | None = None
+    # The staff bulk add that opened this entry (`bulk_adds/{id}`), for undo.
+    bulk_id: str | None = None
+
+    @model_validator(mode="after")
+    def _cells(self) -> Entry:
+        if not self.cells:
+            from shared.domain.selection import cells_of
+
+            self.cells = cells_of(self.rand)
+        return self
+
+
+class Attempt(Document):
+    """`attempts/{entry_id}-{claim_seq}`: one claim of an entry; created first in the claim."""
+
+    entry_id: str
+    location_id: str
+    claim_seq: int
+    holder: str
+    holder_email: str | None = None
+    claimed_at: datetime
+    claimed_until: datetime
+    outcome: Outcome | None = None
+    ended_at: datetime | None = None
+    report_id: str | None = None
+    extensions: int = 0
+    # The holder's claim number (`caller_leases/{holder}-{caller_claim}` fences it).
+    caller_claim: int = 0
+
+
+class OpenEntry(Document):
+    """`open_entries/{location id}`: the guard that keeps one open entry per location."""
+
+    id: str
+    entry_id: str
+    location_id: str
+    added_at: datetime
+
+
+class EntryChange(Document):
+    """`entry_changes/{entry id}-{version}`: created first by every change of an entry.
+
+    Two changes that read the same version race to create the same document; exactly one
+    wins on every backend, so an entry's changes form one sequence even without isolation.
+    """
+
+    id: str
+    entry_id: str
+    version: int
+    event: str
+    by: str
+    at: datetime
+
+
+class CallerLease(Document):
+    """`caller_leases/{uid}-{n}`: created first by a caller's n-th claim (one lease at a time)."""
+
+    id: str
+    uid: str
+    n: int
+    entry_id: str
+    claim_seq: int
+    at: datetime
+
+
+class CurrentLease(BaseModel):
+    """The caller's latest claim, as `callers/{uid}.current` points to it."""
+
+    entry_id: str
+    claim_seq: int
+
+
+class Caller(Document):
+    """`callers/{uid}`: the caller's claim count and latest claim, and their report total."""
+
+    id: str
+    claims: int = 0
+    current: CurrentLease | None = None
+    reports_total: int = 0
+    # Caller groups staff assigned (`trainee`, `spanish`...): which queues they draw from.
+    groups: list[str] = Field(default_factory=list)
+    email: str | None = None
+
+
+class PendingExpiry(Document):
+    """`pending_expiries/{task name}`: a lease's clean-up task not yet scheduled."""
+
+    id: str
+    entry_id: str
+    claim_seq: int
+    claimed_until: datetime
+    kept_at: datetime
+
+
+class CallerDay(Document):
+    """`caller_days/{uid}_{YYYY-MM-DD}`: reports by one caller on one day (org time zone)."""
+
+    id: str
+    uid: str
+    day: str
+    reports: int = 0
+
+
+class Report(Document):
+    """`reports/{id}`: what a caller learned; stored whether or not it closed an entry."""
+
+    id: str
+    location_id: str
+    reported_by: str
+    reporter_email: str | None = None
+    created_at: datetime
+    availability: list[str]
+    availability_names: list[str]
+    do_not_call_until: datetime | None = None
+    body: dict[str, Any]
+    entry_id: str | None = None
+    # What the report did to the open entry: completed it, skipped it (requeued), or nothing.
+    outcome: Literal["completed", "skipped"] | None = None
+
+
+class BulkAdd(Document):
+    """`bulk_adds/{id}`: one staff "add to queue" action (possibly several calls), for undo."""
+
+    id: str
+    by: str
+    email: str | None = None
+    at: datetime
+    reason: str
+    priority_group: int
+    added: int = 0
+    undone_at: datetime | None = None
+    removed: int = 0
+
+
+class Reason(Document):
+    """`reasons/{slug}`: why staff put a location in the queue."""
+
+    id: str
+    name: str
+    created_at: datetime
+    created_by: str
+
+
+class Queue(Document):
+    """`queues/{name}`: a named queue, who may draw from it, and when callers fall through to it.
+
+    A caller draws from the queues open to one of their groups (every caller when `groups` is
+    empty) in ascending `order`, then name. `default` exists without a document.
+    """
+
+    id: str
+    description: str = ""
+    groups: list[str] = Field(default_factory=list)
+    order: int = 0
+    # Fewer available entries than this makes requestCall refill the queue (0: never).
+    backfill_min: int = 0
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+
+
+class Backfill(Document):
+    """`backfills/{queue}-{window}`: created first by a queue's refill; one per time window."""
+
+    id: str
+    queue: str
+    window: int
+    at: datetime
+    wanted: int
+    added: int = 0
+    bulk_id: str | None = None

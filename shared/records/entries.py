@@ -1,0 +1,498 @@
+"""Every change of a queue entry, and the documents that fence it: the lifecycle's one home.
+
+An entry is opened (enqueue), claimed, has its lease extended, released or expired, and is
+closed (report or staff removal; a skip closes it and opens the next stay). Each change
+takes a transaction the caller has read in, and writes its fence first:
+
+- `open_entries/{location id}`, created when an entry opens: one open entry per location;
+- `entry_changes/{entry id}-{version + 1}`, created by every later change of the entry: two
+  changes that read the same version cannot both commit, on any backend (the emulator we
+  run has no isolation; a failed commit there keeps the writes before the failing one, so
+  the fence goes first and nothing else is written when it fails);
+- `caller_leases/{uid}-{n}`, created first by a caller's n-th claim: one lease per caller.
+
+Decisions (what is available, how an attempt ends) are pure functions in `leases.py`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from shared.adapters import store
+from shared.base.errors import Conflict
+from shared.domain import leases, selection
+from shared.domain.models import (
+    DEFAULT_QUEUE,
+    Attempt,
+    Caller,
+    CallerLease,
+    CurrentLease,
+    Entry,
+    EntryChange,
+    OpenEntry,
+    Outcome,
+)
+
+if TYPE_CHECKING:
+    from google.cloud.firestore import Client, Transaction, WriteBatch
+
+T = TypeVar("T")
+
+_rng = random.SystemRandom()
+# A caller's claim numbers a failed claim left behind (emulator only), skipped at most this often.
+MAX_ORPHANED_CLAIMS = 20
+
+
+class Stale(Exception):
+    """Another change of the same entry (or the same caller's claim) committed first."""
+
+
+# Reading
+
+
+def read(db: Client, tx: Transaction, entry_id: str) -> tuple[Entry | None, Attempt | None]:
+    """An entry and its current (latest) attempt, read in the transaction."""
+    entry = store.load(Entry, db.collection(store.ENTRIES).document(entry_id).get(transaction=tx))
+    if entry is None or entry.claim_seq == 0:
+        return entry, None
+    return entry, read_attempt(db, tx, entry.id, entry.claim_seq)
+
+
+def read_attempt(db: Client, tx: Transaction | None, entry_id: str, seq: int) -> Attempt | None:
+    ref = db.collection(store.ATTEMPTS).document(leases.attempt_id(entry_id, seq))
+    return store.load(Attempt, ref.get(transaction=tx))
+
+
+def read_open(db: Client, tx: Transaction, location_id: str) -> tuple[Entry | None, Attempt | None]:
+    """The open entry of a location (through its guard) and its current attempt."""
+    guard = store.load(
+        OpenEntry, db.collection(store.OPEN_ENTRIES).document(location_id).get(transaction=tx)
+    )
+    if guard is None:
+        return None, None
+    entry, attempt = read(db, tx, guard.entry_id)
+    return (entry, attempt) if entry is not None and entry.open else (None, None)
+
+
+def read_caller(db: Client, tx: Transaction | None, uid: str) -> tuple[Caller, int]:
+    """The caller's document and the number their next claim must take.
+
+    A number whose fence exists while `callers/{uid}` still counts fewer claims belongs to a
+    claim whose commit failed after its first write (emulator only): it is skipped. The
+    caller document is read again after the fence, so a claim that committed in between is
+    seen as committed, not skipped.
+    """
+    ref = db.collection(store.CALLERS).document(uid)
+    caller = store.load(Caller, ref.get(transaction=tx)) or Caller(id=uid)
+    n = caller.claims + 1
+    for _ in range(MAX_ORPHANED_CLAIMS):
+        fence = db.collection(store.CALLER_LEASES).document(leases.caller_lease_id(uid, n))
+        if not fence.get(transaction=tx).exists:
+            return caller, n
+        again = store.load(Caller, ref.get(transaction=tx)) or Caller(id=uid)
+        if again.claims >= n:
+            return again, again.claims + 1
+        n += 1
+    raise Stale(uid)
+
+
+def held_lease(
+    db: Client, tx: Transaction | None, caller: Caller, now: datetime
+) -> tuple[Entry, Attempt] | None:
+    """The entry and attempt of the caller's running lease, if they hold one."""
+    if caller.current is None:
+        return None
+    entry_ref = db.collection(store.ENTRIES).document(caller.current.entry_id)
+    entry = store.load(Entry, entry_ref.get(transaction=tx))
+    attempt = read_attempt(db, tx, caller.current.entry_id, caller.current.claim_seq)
+    if entry is None or attempt is None or attempt.holder != caller.id:
+        return None
+    if not leases.live_attempt(entry, attempt, caller.current.claim_seq):
+        return None
+    return (entry, attempt) if leases.is_live(attempt, now) else None
+
+
+# Writing: each change writes its fence first.
+
+
+def _fence(db: Client, tx: Transaction, entry: Entry, event: str, by: str, now: datetime) -> int:
+    version = entry.version + 1
+    change = EntryChange(
+        id=leases.change_id(entry.id, version),
+        entry_id=entry.id,
+        version=version,
+        event=event,
+        by=by,
+        at=now,
+    )
+    tx.create(db.collection(store.ENTRY_CHANGES).document(change.id), change.stored())
+    return version
+
+
+def _update(db: Client, tx: Transaction, entry: Entry, fields: dict[str, Any]) -> Entry:
+    tx.update(db.collection(store.ENTRIES).document(entry.id), fields)
+    return entry.model_copy(update=fields)
+
+
+def _end(
+    db: Client, tx: Transaction, attempt: Attempt, outcome: Outcome, now: datetime, **extra: Any
+) -> None:
+    ref = db.collection(store.ATTEMPTS).document(
+        leases.attempt_id(attempt.entry_id, attempt.claim_seq)
+    )
+    tx.update(ref, {"outcome": outcome, "ended_at": now, **extra})
+
+
+def new_entry(
+    location_id: str,
+    state: str,
+    reason: str,
+    group: int,
+    uid: str,
+    now: datetime,
+    position: float,
+    vest_at: datetime | None = None,
+    previous_entry_id: str | None = None,
+    bulk_id: str | None = None,
+    queue: str = DEFAULT_QUEUE,
+) -> Entry:
+    """A new stay of a location in the queue, available from `vest_at` (default: now)."""
+    start = vest_at or now
+    rand = _rng.random()
+    return Entry(
+        id=store.new_id(),
+        location_id=location_id,
+        state=state,
+        reason=reason,
+        priority_group=group,
+        queue=queue,
+        position=position,
+        vest_at=start,
+        available_at=start,
+        rand=rand,
+        cells=selection.cells_of(rand),
+        added_by=uid,
+        added_at=now,
+        previous_entry_id=previous_entry_id,
+        bulk_id=bulk_id,
+    )
+
+
+def open_new(writes: WriteBatch, db: Client, entry: Entry) -> None:
+    """Open an entry: its location's guard first (AlreadyExists if the location is queued).
+
+    The location is marked `queued` for the console's filter (the guard stays the truth).
+    """
+    guard = OpenEntry(
+        id=entry.location_id,
+        entry_id=entry.id,
+        location_id=entry.location_id,
+        added_at=entry.added_at,
+    )
+    writes.create(db.collection(store.OPEN_ENTRIES).document(guard.id), guard.stored())
+    # The id is stored too: the console pages on it (the emulator ignores query cursors).
+    writes.create(db.collection(store.ENTRIES).document(entry.id), entry.to_firestore())
+    writes.update(db.collection(store.LOCATIONS).document(entry.location_id), {"queued": True})
+
+
+def claim(
+    db: Client,
+    tx: Transaction,
+    entry: Entry,
+    attempt: Attempt | None,
+    caller: Caller,
+    n: int,
+    now: datetime,
+    policy: leases.LeasePolicy,
+    email: str | None = None,
+) -> Entry | None:
+    """Claim an available entry as the caller's n-th claim; None if it got flagged instead.
+
+    A previous attempt still unended (its lease ran out unreported) is ended here as expired
+    and counted, so the count is right however late its clean-up task comes. If that count
+    reaches the limit the entry is flagged for staff, and not claimed.
+    """
+    ended: dict[str, Any] = {}
+    if attempt is not None and attempt.outcome is None:
+        expiries, attention = leases.after_expiry(entry, policy)
+        if attention:
+            _flag(db, tx, entry, attempt, now, expiries)
+            return None
+        ended = {"expiries": expiries}
+    fence = CallerLease(
+        id=leases.caller_lease_id(caller.id, n),
+        uid=caller.id,
+        n=n,
+        entry_id=entry.id,
+        claim_seq=entry.claim_seq + 1,
+        at=now,
+    )
+    tx.create(db.collection(store.CALLER_LEASES).document(fence.id), fence.stored())
+    version = _fence(db, tx, entry, "claim", caller.id, now)
+    if ended:
+        assert attempt is not None
+        _end(db, tx, attempt, "expired", now)
+    new, fields = leases.grant(entry, caller.id, now, policy, _rng.random(), n, email)
+    tx.create(
+        db.collection(store.ATTEMPTS).document(leases.attempt_id(entry.id, new.claim_seq)),
+        new.to_firestore(),
+    )
+    current = CurrentLease(entry_id=entry.id, claim_seq=new.claim_seq)
+    tx.set(
+        db.collection(store.CALLERS).document(caller.id),
+        # The id is stored too: callerStatistics pages on it (the emulator ignores cursors).
+        {"id": caller.id, "claims": n, "current": current.model_dump()},
+        merge=True,
+    )
+    return _update(db, tx, entry, {**fields, **ended, "version": version})
+
+
+def _flag(
+    db: Client, tx: Transaction, entry: Entry, attempt: Attempt, now: datetime, expiries: int
+) -> Entry:
+    version = _fence(db, tx, entry, "flag", "system", now)
+    _end(db, tx, attempt, "expired", now)
+    fields = {"expiries": expiries, "needs_attention": True, "holder": None, "version": version}
+    return _update(db, tx, entry, fields)
+
+
+def expire(
+    db: Client,
+    tx: Transaction,
+    entry: Entry,
+    attempt: Attempt,
+    now: datetime,
+    policy: leases.LeasePolicy,
+) -> Entry:
+    """End an attempt whose lease ran out unreported; count it, flag the entry at the limit."""
+    expiries, attention = leases.after_expiry(entry, policy)
+    current = entry.open and entry.claim_seq == attempt.claim_seq
+    if current and attention:
+        return _flag(db, tx, entry, attempt, now, expiries)
+    version = _fence(db, tx, entry, "expire", "system", now)
+    _end(db, tx, attempt, "expired", now)
+    fields: dict[str, Any] = {"expiries": expiries, "version": version}
+    if current:
+        # available_at is left alone: it already says "available" since the lease ended.
+        fields["holder"] = None
+    return _update(db, tx, entry, fields)
+
+
+def release(db: Client, tx: Transaction, entry: Entry, attempt: Attempt, now: datetime) -> Entry:
+    """The holder gives the entry back; it is available to the next draw at once."""
+    return _give_back(db, tx, entry, attempt, "release", attempt.holder, "released", now)
+
+
+def _give_back(
+    db: Client,
+    tx: Transaction,
+    entry: Entry,
+    attempt: Attempt,
+    event: str,
+    by: str,
+    outcome: Outcome,
+    now: datetime,
+) -> Entry:
+    """End a running lease early; the entry is available to the next draw at once."""
+    version = _fence(db, tx, entry, event, by, now)
+    _end(db, tx, attempt, outcome, now)
+    fields = {
+        "holder": None,
+        "claimed_until": None,
+        "available_at": max(now, entry.vest_at),
+        "version": version,
+    }
+    return _update(db, tx, entry, fields)
+
+
+def extend(
+    db: Client, tx: Transaction, entry: Entry, attempt: Attempt, until: datetime, now: datetime
+) -> Entry:
+    """Push the holder's lease end out to `until`."""
+    version = _fence(db, tx, entry, "extend", attempt.holder, now)
+    ref = db.collection(store.ATTEMPTS).document(leases.attempt_id(entry.id, attempt.claim_seq))
+    tx.update(ref, {"claimed_until": until, "extensions": attempt.extensions + 1})
+    fields = {
+        "claimed_until": until,
+        "available_at": max(until, entry.vest_at),
+        "version": version,
+    }
+    return _update(db, tx, entry, fields)
+
+
+def close(
+    db: Client,
+    tx: Transaction,
+    entry: Entry,
+    attempt: Attempt | None,
+    *,
+    outcome: Outcome,
+    by: str,
+    now: datetime,
+    report_id: str | None = None,
+    note: str | None = None,
+    requeue: Entry | None = None,
+) -> Entry:
+    """Close an open entry (report: completed or skipped; staff: removed).
+
+    Its unended attempt ends too (see `leases.closing_outcome`). With `requeue`, the
+    location's next stay opens in the same transaction and takes over the guard.
+    """
+    location_ref = db.collection(store.LOCATIONS).document(entry.location_id)
+    # Read before the first write (a transaction's reads come first); the location may be gone.
+    location_exists = location_ref.get(field_paths=["state"], transaction=tx).exists
+    version = _fence(db, tx, entry, outcome, by, now)
+    if attempt is not None and attempt.outcome is None:
+        ending = leases.closing_outcome(attempt, by, outcome, now)
+        mine = {"report_id": report_id} if ending == outcome and report_id else {}
+        _end(db, tx, attempt, ending, now, **mine)
+    guard_ref = db.collection(store.OPEN_ENTRIES).document(entry.location_id)
+    if requeue is None:
+        tx.delete(guard_ref)
+        if location_exists:
+            tx.update(location_ref, {"queued": False})
+    else:
+        guard = OpenEntry(
+            id=entry.location_id,
+            entry_id=requeue.id,
+            location_id=entry.location_id,
+            added_at=now,
+        )
+        tx.create(db.collection(store.ENTRIES).document(requeue.id), requeue.to_firestore())
+        tx.set(guard_ref, guard.stored())
+    fields: dict[str, Any] = {
+        "open": False,
+        "status": "removed" if outcome == "removed" else "completed",
+        "outcome": outcome,
+        "closed_at": now,
+        "closed_by": by,
+        "holder": None,
+        "version": version,
+    }
+    if report_id is not None:
+        fields["report_id"] = report_id
+    if note is not None:
+        fields["removal_note"] = note
+    return _update(db, tx, entry, fields)
+
+
+def clear_claim(
+    db: Client, tx: Transaction, entry: Entry, attempt: Attempt, by: str, now: datetime
+) -> Entry:
+    """Staff take a running lease back: the entry is available to the next draw at once."""
+    return _give_back(db, tx, entry, attempt, "clear_claim", by, "cleared", now)
+
+
+def defer(db: Client, tx: Transaction, entry: Entry, until: datetime, now: datetime) -> Entry:
+    """Keep an available entry out of draws until its location's next opening (contact window).
+
+    Only `available_at` moves: a later claim or release recomputes it from the lease as usual.
+    """
+    version = _fence(db, tx, entry, "defer", "system", now)
+    return _update(db, tx, entry, {"available_at": until, "version": version})
+
+
+def set_group(
+    db: Client, tx: Transaction, entry: Entry, group: int, by: str, now: datetime
+) -> Entry:
+    """Move an open entry to another priority group."""
+    version = _fence(db, tx, entry, "set_group", by, now)
+    return _update(db, tx, entry, {"priority_group": group, "version": version})
+
+
+def raise_group(
+    db: Client,
+    tx: Transaction,
+    entry: Entry,
+    group: int,
+    extra_reasons: list[str],
+    by: str,
+    now: datetime,
+) -> Entry:
+    """A more urgent re-add: move the open entry to `group`, recording the extra reasons."""
+    version = _fence(db, tx, entry, "raise", by, now)
+    fields = {"priority_group": group, "extra_reasons": extra_reasons, "version": version}
+    return _update(db, tx, entry, fields)
+
+
+def reposition(
+    db: Client, tx: Transaction, entry: Entry, position: float, by: str, now: datetime
+) -> Entry:
+    """Give an open entry another place in its group's order."""
+    version = _fence(db, tx, entry, "reposition", by, now)
+    return _update(db, tx, entry, {"position": position, "version": version})
+
+
+def resume(db: Client, tx: Transaction, entry: Entry, by: str, now: datetime) -> Entry:
+    """Return an entry flagged after repeated expiries to normal rotation."""
+    version = _fence(db, tx, entry, "resume", by, now)
+    fields = {
+        "needs_attention": False,
+        "expiries": 0,
+        "resumed_at": now,
+        "resumed_by": by,
+        "version": version,
+    }
+    return _update(db, tx, entry, fields)
+
+
+def add_missing_cells(db: Client) -> int:
+    """Give open entries written before `cells` or `queue` existed both (draws find them then).
+
+    Run once after deploying the cell draw, and again after deploying queues. A claim racing
+    this redraws the cells anyway, and the draw is uniform whatever cell an entry sits in,
+    so no fence is needed.
+    """
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    query = db.collection(store.ENTRIES).where(filter=FieldFilter("open", "==", True))
+    pending: list[tuple[Any, dict[str, Any]]] = []
+    for snapshot in query.select(["rand", "cells", "queue"]).stream():
+        data = snapshot.to_dict() or {}
+        fields: dict[str, Any] = {}
+        if not data.get("cells"):
+            fields["cells"] = selection.cells_of(float(data.get("rand", 0.0)))
+        if not data.get("queue"):
+            fields["queue"] = DEFAULT_QUEUE
+        if fields:
+            pending.append((snapshot.reference, fields))
+    for start in range(0, len(pending), store.MAX_BATCH_WRITES):
+        batch = db.batch()
+        for ref, fields in pending[start : start + store.MAX_BATCH_WRITES]:
+            batch.update(ref, fields)
+        batch.commit()
+    return len(pending)
+
+
+def set_caller_groups(db: Client, uid: str, groups: list[str], email: str | None) -> None:
+    """Replace a caller's groups; a merge, so it never touches their claim count or lease."""
+    db.collection(store.CALLERS).document(uid).set({"groups": groups, "email": email}, merge=True)
+
+
+def transact(db: Client, run: Callable[[Transaction], T], tries: int = 3) -> T:
+    """Run `run` in a transaction, again (re-reading) when a fence says a change came first.
+
+    Production Firestore retries conflicting transactions itself; a fence's AlreadyExists is
+    how a lost race shows on backends without isolation. Raises Stale after `tries`.
+    """
+    from google.api_core.exceptions import AlreadyExists
+    from google.cloud import firestore
+
+    transactional = firestore.transactional(run)
+    for _ in range(tries):
+        try:
+            result: T = transactional(db.transaction())
+        except AlreadyExists:
+            continue
+        return result
+    raise Stale()
+
+
+def busy() -> Conflict:
+    return Conflict(
+        "Other changes to this queue entry arrived at the same time; please try again.",
+        error="busy",
+    )

@@ -1,0 +1,2 @@
+"""The caller path (requestCall, submitReport, extendCall, releaseCall, callerStats,
+expireClaim): it imports no staff module."""

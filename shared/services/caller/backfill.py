@@ -1,0 +1,111 @@
+"""Refill a queue that runs low: requestCall calls `top_up` before drawing from it.
+
+The places added are those never reported on first, then those with the oldest latest
+report, skipping queued ones. One refill per queue and window: `backfills/{queue}-{window}`
+is created first, so of 16 callers finding the queue low at once exactly one refills it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from shared.adapters import store
+from shared.adapters.auth import User
+from shared.base import logs
+from shared.base.errors import ApiError
+from shared.domain import routing
+from shared.domain.models import Backfill, Queue
+from shared.services.staff import enqueue
+
+if TYPE_CHECKING:
+    from google.cloud.firestore import Client
+
+SYSTEM = User(uid="system", email=None, roles=frozenset())
+# Locations one refill reads at most while skipping queued ones (it runs once a window).
+MAX_SCAN = 5000
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def top_up(db: Client, queue: Queue, now: datetime) -> int | None:
+    """Refill `queue` to its `backfill_min` if it has fewer available; answers how many it
+    added, or None when it was not low or another caller is refilling it this window."""
+    if queue.backfill_min <= 0:
+        return None
+    wanted = routing.shortfall(queue.backfill_min, count_available(db, queue, now))
+    if wanted == 0:
+        return None
+    window = routing.backfill_window(now)
+    fence_id = routing.backfill_id(queue.id, window)
+    record = Backfill(id=fence_id, queue=queue.id, window=window, at=now, wanted=wanted)
+    if not first_in_window(db, record):
+        return None
+    picked = least_recently_reported(db, wanted)
+    if not picked:
+        return 0
+    body = enqueue.BulkEnqueueBody(
+        reason=routing.AUTOMATIC_BACKFILL, location_ids=picked, queue=queue.id
+    )
+    try:
+        result = enqueue.bulk_enqueue(db, SYSTEM, body, now, len(picked))
+    except ApiError as exc:
+        # Staff adding the same places at this moment (409 retry): the caller still draws.
+        logs.warning("backfill stopped", queue=queue.id, error=exc.error)
+        return 0
+    logs.info("backfill", queue=queue.id, wanted=wanted, added=result.added)
+    db.collection(store.BACKFILLS).document(record.id).update(
+        {"added": result.added, "bulk_id": result.bulk_id}
+    )
+    return result.added
+
+
+def count_available(db: Client, queue: Queue, now: datetime) -> int:
+    """Available entries of the queue, counted up to its minimum (the scan stops there)."""
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    query: Any = (
+        db.collection(store.ENTRIES)
+        .where(filter=FieldFilter("open", "==", True))
+        .where(filter=FieldFilter("needs_attention", "==", False))
+        .where(filter=FieldFilter("queue", "==", queue.id))
+        .where(filter=FieldFilter("available_at", "<=", now))
+        .limit(queue.backfill_min)
+    )
+    return int(query.count().get()[0][0].value)
+
+
+def first_in_window(db: Client, record: Backfill) -> bool:
+    """Create the window's fence; False if another refill of this queue created it first."""
+    from google.api_core.exceptions import AlreadyExists
+
+    try:
+        db.collection(store.BACKFILLS).document(record.id).create(record.stored())
+    except AlreadyExists:
+        return False
+    return True
+
+
+def least_recently_reported(db: Client, wanted: int) -> list[str]:
+    """Up to `wanted` locations without an open entry: never reported on first, then those
+    whose latest report is oldest."""
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    guards = db.collection(store.OPEN_ENTRIES)
+    open_now = int(guards.count().get()[0][0].value)  # type: ignore[no-untyped-call]
+    # At most `open_now` of the first places are queued: reading that many more is enough.
+    limit = min(wanted + open_now, MAX_SCAN)
+    places = db.collection(store.LOCATIONS)
+    # Not `latest_report_at == null`: the emulator we run matches every document with it,
+    # and sorts nulls among timestamps; a range leaves the nulls out on every backend.
+    never = places.where(filter=FieldFilter("number_of_reports", "==", 0))
+    oldest = places.where(filter=FieldFilter("latest_report_at", ">=", EPOCH)).order_by(
+        "latest_report_at"
+    )
+    free: list[str] = []
+    for query in (never, oldest):
+        for snapshot in query.limit(limit).select(["queued"]).stream():
+            if (snapshot.to_dict() or {}).get("queued") is not True and snapshot.id not in free:
+                free.append(snapshot.id)
+        if len(free) >= wanted:
+            break
+    return free[:wanted]

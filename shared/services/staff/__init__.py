@@ -1,0 +1,1 @@
+"""Staff-only services behind the console."""
