@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from shared.adapters.auth import Role, User
     from shared.adapters.config import Settings
     from shared.domain.models import Entry
-    from shared.records.rate_limits import Bucket
+    from shared.domain.rate_policy import Bucket
 
 
 def _settings() -> Settings:
@@ -334,12 +334,12 @@ def entryDetails(request: flask.Request) -> dict[str, Any]:
 def listBulkAdds(request: flask.Request) -> dict[str, Any]:
     """Staff: recent bulk adds (who, when, reason, how many), newest first."""
     from shared.adapters import store, web
-    from shared.records import bulk_adds
+    from shared.services.staff import bulk_add_admin
 
     _user(request, "listBulkAdds")
     s = _settings()
-    query = web.parse(bulk_adds.ListBulkAddsQuery, request.args.to_dict())
-    return bulk_adds.list_bulk_adds(store.client(s.project_id), query)
+    query = web.parse(bulk_add_admin.ListBulkAddsQuery, request.args.to_dict())
+    return bulk_add_admin.list_bulk_adds(store.client(s.project_id), query)
 
 
 @functions_framework.http
@@ -348,13 +348,13 @@ def undoBulkAdd(request: flask.Request) -> dict[str, Any]:
     """Staff: remove the entries a bulk add opened that nobody has claimed yet."""
     from shared.adapters import store, web
     from shared.base import clock
-    from shared.records import bulk_adds
+    from shared.services.staff import bulk_add_admin
 
     user = _user(request, "undoBulkAdd")
     s = _settings()
-    body = web.parse(bulk_adds.UndoBody, web.read_json(request, s.max_body_bytes))
+    body = web.parse(bulk_add_admin.UndoBody, web.read_json(request, s.max_body_bytes))
     _charge(user, "undoBulkAdd")
-    return bulk_adds.undo(store.client(s.project_id), user, body, clock.now())
+    return bulk_add_admin.undo(store.client(s.project_id), user, body, clock.now())
 
 
 @functions_framework.http

@@ -13,7 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from shared.domain.call_backs import CallBackPolicy
 from shared.domain.contact_hours import ContactPolicy, parse_window
 from shared.domain.leases import LeasePolicy
-from shared.records.rate_limits import Bucket, Limit
+from shared.domain.rate_policy import Bucket, Limit
 
 # How requestCall chooses among available entries: "cells" (uniform, docs/concurrency.md);
 # "naive" (longest available first) exists only as the contention benchmark's baseline.

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from shared.domain.cells import cells_of
 from shared.domain.models import Attempt, Entry, Outcome
-from shared.domain.selection import cells_of
 
 
 @dataclass(frozen=True)

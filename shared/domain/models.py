@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, computed_field, model_validator
 
+from shared.domain.cells import cells_of
+
 PRIORITY_GROUPS: tuple[int, ...] = (1, 2, 3, 4, 99)
 DEFAULT_PRIORITY_GROUP = 99
 # Every entry belongs to a queue; entries stored before queues existed belong to this one.
@@ -119,7 +121,7 @@ class Entry(Document):
     vest_at: datetime
     available_at: datetime
     rand: float
-    # The cells of the key space `rand` falls in, one per level (selection.cells_of): what the
+    # The cells of the key space `rand` falls in, one per level (cells.cells_of): what the
     # draw queries. Documents written before the field existed get it from their `rand`.
     cells: list[str] = Field(default_factory=list)
     open: bool = True
@@ -151,8 +153,6 @@ class Entry(Document):
     @model_validator(mode="after")
     def _cells(self) -> Entry:
         if not self.cells:
-            from shared.domain.selection import cells_of
-
             self.cells = cells_of(self.rand)
         return self
 

@@ -6,13 +6,10 @@ import random
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from shared.domain.cells import CELL_LEVELS
 from shared.domain.models import PRIORITY_GROUPS
 
 ALL_STATES = "all"
-# The random key space [0, 1) is cut in halves, quarters, ... down to 2**16 cells; an entry
-# belongs to one cell per level, all listed in its `cells` field (an array the draw's index
-# holds as array-contains). 17 labels per entry; enough for ~10**6 available per group.
-CELL_LEVELS = 17
 
 
 def normalise_state(raw: str | None) -> str | None:
@@ -28,15 +25,6 @@ def normalise_state(raw: str | None) -> str | None:
 def groups_in_order(groups: Iterable[int] = PRIORITY_GROUPS) -> list[int]:
     """Priority groups from most urgent (1) to not prioritised (99)."""
     return sorted(set(groups))
-
-
-def cell_label(level: int, cell: int) -> str:
-    return f"{level}:{cell}"
-
-
-def cells_of(rand: float, levels: int = CELL_LEVELS) -> list[str]:
-    """The cell labels of a random key, one per level ("0:0" is the whole space)."""
-    return [cell_label(level, min(int(rand * 2**level), 2**level - 1)) for level in range(levels)]
 
 
 Fetch = Callable[[int, int], Sequence[str]]

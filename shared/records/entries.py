@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from shared.adapters import store
 from shared.base.errors import Conflict
-from shared.domain import leases, selection
+from shared.domain import cells, leases
 from shared.domain.models import (
     DEFAULT_QUEUE,
     Attempt,
@@ -173,7 +173,7 @@ def new_entry(
         vest_at=start,
         available_at=start,
         rand=rand,
-        cells=selection.cells_of(rand),
+        cells=cells.cells_of(rand),
         added_by=uid,
         added_at=now,
         previous_entry_id=previous_entry_id,
@@ -454,7 +454,7 @@ def add_missing_cells(db: Client) -> int:
         data = snapshot.to_dict() or {}
         fields: dict[str, Any] = {}
         if not data.get("cells"):
-            fields["cells"] = selection.cells_of(float(data.get("rand", 0.0)))
+            fields["cells"] = cells.cells_of(float(data.get("rand", 0.0)))
         if not data.get("queue"):
             fields["queue"] = DEFAULT_QUEUE
         if fields:

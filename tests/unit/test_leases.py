@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from shared.domain import leases, selection
+from shared.domain import cells, leases
 from shared.domain.models import Attempt, Entry
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -75,7 +75,7 @@ def test_claim_advances_the_sequence_and_sets_the_lease() -> None:
         "claim_seq": 5,
         "available_at": NOW + timedelta(minutes=20),
         "rand": 0.25,
-        "cells": selection.cells_of(0.25),
+        "cells": cells.cells_of(0.25),
     }
 
 

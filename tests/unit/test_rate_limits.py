@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from shared.records.rate_limits import Limit, counter_id, refusal, window_of
+from shared.domain.rate_policy import Limit, counter_id, refusal, window_of
 
 T = datetime(2026, 11, 27, 20, 0, 45, 250_000, tzinfo=UTC)
 

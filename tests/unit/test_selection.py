@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from shared.domain import selection
+from shared.domain import cells, selection
 
 
 @pytest.mark.parametrize(
@@ -29,7 +29,7 @@ def test_groups_most_urgent_first() -> None:
 
 
 @pytest.mark.parametrize(
-    ("rand", "cells"),
+    ("rand", "labels"),
     [
         (0.0, ["0:0", "1:0", "2:0", "3:0"]),
         (0.3, ["0:0", "1:0", "2:1", "3:2"]),
@@ -37,13 +37,13 @@ def test_groups_most_urgent_first() -> None:
         (0.999999, ["0:0", "1:1", "2:3", "3:7"]),
     ],
 )
-def test_cells_of(rand: float, cells: list[str]) -> None:
-    assert selection.cells_of(rand, levels=4) == cells
+def test_cells_of(rand: float, labels: list[str]) -> None:
+    assert cells.cells_of(rand, levels=4) == labels
 
 
 def test_every_entry_has_one_cell_per_level() -> None:
-    labels = selection.cells_of(0.123456)
-    assert len(labels) == selection.CELL_LEVELS
+    labels = cells.cells_of(0.123456)
+    assert len(labels) == cells.CELL_LEVELS
     assert labels[-1] == f"16:{int(0.123456 * 2**16)}"
 
 
@@ -54,14 +54,14 @@ class Group:
         rng = random.Random(seed)
         self.by_cell: dict[str, list[str]] = {}
         for n in range(available):
-            for label in selection.cells_of(rng.random()):
+            for label in cells.cells_of(rng.random()):
                 self.by_cell.setdefault(label, []).append(f"e{n}")
         self.reads = 0
         self.fetches = 0
 
     def fetch(self, capacity: int) -> selection.Fetch:
         def run(level: int, cell: int) -> list[str]:
-            got = self.by_cell.get(selection.cell_label(level, cell), [])[:capacity]
+            got = self.by_cell.get(cells.cell_label(level, cell), [])[:capacity]
             self.reads += len(got)
             self.fetches += 1
             return got

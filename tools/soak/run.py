@@ -319,11 +319,11 @@ def _entries(db: Any) -> list[inv.EntryState]:
 
 def _drawable(db: Any, now: datetime) -> set[str]:
     """What the draw's own query finds available, every group, the whole key space."""
-    from shared.domain import selection
+    from shared.domain import cells
     from shared.domain.models import PRIORITY_GROUPS
     from shared.services.caller import calls
 
-    cell = selection.cell_label(0, 0)
+    cell = cells.cell_label(0, 0)
     return {
         e.id
         for group in PRIORITY_GROUPS

@@ -15,8 +15,8 @@ from shared.adapters.auth import User
 from shared.base import logs
 from shared.base.errors import ApiError
 from shared.domain import routing
-from shared.domain.models import Backfill, Queue
-from shared.services.staff import enqueue
+from shared.domain.models import DEFAULT_PRIORITY_GROUP, Backfill, Queue
+from shared.records import bulk_adds, openings, reasons
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client
@@ -43,20 +43,20 @@ def top_up(db: Client, queue: Queue, now: datetime) -> int | None:
     picked = least_recently_reported(db, wanted)
     if not picked:
         return 0
-    body = enqueue.BulkEnqueueBody(
-        reason=routing.AUTOMATIC_BACKFILL, location_ids=picked, queue=queue.id
-    )
+    states, _ = openings.states_of(db, picked)
+    reason = reasons.ensure(db, routing.AUTOMATIC_BACKFILL, SYSTEM.uid, now)
+    bulk_id = bulk_adds.record(db, SYSTEM, None, reason, DEFAULT_PRIORITY_GROUP, now)
+    opening = openings.Opening(reason, DEFAULT_PRIORITY_GROUP, queue.id, SYSTEM.uid, bulk_id)
     try:
-        result = enqueue.bulk_enqueue(db, SYSTEM, body, now, len(picked))
+        added, _ = openings.open_all(db, list(states), states, opening, now)
     except ApiError as exc:
         # Staff adding the same places at this moment (409 retry): the caller still draws.
         logs.warning("backfill stopped", queue=queue.id, error=exc.error)
         return 0
-    logs.info("backfill", queue=queue.id, wanted=wanted, added=result.added)
-    db.collection(store.BACKFILLS).document(record.id).update(
-        {"added": result.added, "bulk_id": result.bulk_id}
-    )
-    return result.added
+    bulk_adds.count_added(db, bulk_id, added)
+    logs.info("backfill", queue=queue.id, wanted=wanted, added=added)
+    db.collection(store.BACKFILLS).document(record.id).update({"added": added, "bulk_id": bulk_id})
+    return added
 
 
 def count_available(db: Client, queue: Queue, now: datetime) -> int:

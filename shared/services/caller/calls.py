@@ -14,14 +14,13 @@ from shared.adapters import store
 from shared.adapters.auth import User
 from shared.adapters.config import DrawStrategy
 from shared.base.errors import Contention, NotFound, NothingToCall, TooMany
-from shared.domain import contact_hours, leases, routing, selection
+from shared.domain import cells, contact_hours, leases, routing, selection
 from shared.domain.caller_view import present
 from shared.domain.contact_hours import ContactPolicy
 from shared.domain.leases import LeasePolicy
 from shared.domain.models import Caller, County, Entry, Location, Provider
-from shared.records import entries
+from shared.records import entries, saved_queues
 from shared.services.caller import backfill
-from shared.services.staff import queues
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client, Transaction
@@ -158,7 +157,7 @@ def _offers(
 ) -> Iterator[Entry]:
     """Candidates from the caller's eligible queues in fall-through order, each queue's by
     priority group; a queue below its backfill minimum is refilled before it is drawn from."""
-    saved = queues.stored(db)
+    saved = saved_queues.stored(db)
     for queue in routing.eligible(saved, groups):
         if queue.backfill_min > 0 and not query.no_claim:
             backfill.top_up(db, queue, now)
@@ -196,7 +195,7 @@ def candidates(
     found: dict[str, Entry] = {}
 
     def fetch(level: int, cell: int) -> list[str]:
-        got = draw_cell(db, group, state, now, selection.cell_label(level, cell), size, queue)
+        got = draw_cell(db, group, state, now, cells.cell_label(level, cell), size, queue)
         found.update((e.id, e) for e in got)
         return [e.id for e in got]
 

@@ -17,10 +17,9 @@ from pydantic import (
 from shared.adapters import auth, store
 from shared.adapters.auth import User
 from shared.base.clock import iso
-from shared.base.errors import NotFound
 from shared.domain import routing
-from shared.domain.models import DEFAULT_QUEUE, Caller, Queue
-from shared.records import entries
+from shared.domain.models import Caller, Queue
+from shared.records import entries, saved_queues
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client
@@ -81,21 +80,6 @@ class ListCallersQuery(BaseModel):
     page_token: str | None = Field(None, max_length=2000)
 
 
-def stored(db: Client) -> list[Queue]:
-    """Every queue staff saved (few: one read each)."""
-    return [q for s in db.collection(store.QUEUES).stream() if (q := store.load(Queue, s))]
-
-
-def get(db: Client, name: str) -> Queue:
-    """A queue by name (`default` even unsaved); NotFound naming it otherwise."""
-    found = store.load(Queue, db.collection(store.QUEUES).document(name).get())
-    if found is not None:
-        return found
-    if name == DEFAULT_QUEUE:
-        return routing.IMPLICIT_DEFAULT
-    raise NotFound(f"There is no queue {name!r}; create it first.", error="unknown_queue")
-
-
 def save_queue(db: Client, user: User, body: SaveQueueBody, now: datetime) -> dict[str, Any]:
     """Create or replace a queue; answers it as listQueues shows it."""
     queue = Queue(
@@ -113,7 +97,7 @@ def save_queue(db: Client, user: User, body: SaveQueueBody, now: datetime) -> di
 
 def list_queues(db: Client) -> dict[str, Any]:
     """Every queue in fall-through order, `default` included."""
-    found = stored(db)
+    found = saved_queues.stored(db)
     names = {q.id for q in found}
     return {
         "queues": [present(q, saved=q.id in names) for q in routing.with_default(found)],
