@@ -159,10 +159,10 @@ def _get(summary: str, query: type[BaseModel], *extra: int) -> dict[str, Any]:
 
 
 def build() -> dict[str, Any]:
-    from shared.services.staff.bulk_add_admin import ListBulkAddsQuery, UndoBody
     from shared.services.caller.calls import CallQuery
     from shared.services.caller.lease_changes import ExpiryTask, LeaseRef
     from shared.services.caller.reports import ReportBody
+    from shared.services.staff.bulk_add_admin import ListBulkAddsQuery, UndoBody
     from shared.services.staff.caller_statistics import CallerStatisticsQuery
     from shared.services.staff.enqueue import BulkEnqueueBody
     from shared.services.staff.entry_admin import (

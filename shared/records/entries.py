@@ -17,7 +17,7 @@ Decisions (what is available, how an attempt ends) are pure functions in `leases
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -46,8 +46,18 @@ _rng = random.SystemRandom()
 MAX_ORPHANED_CLAIMS = 20
 
 
-class Stale(Exception):
-    """Another change of the same entry (or the same caller's claim) committed first."""
+class Stale(Conflict):
+    """Another change of the same entry (or the same caller's claim) committed first.
+
+    Uncaught, it is the one answer a lost race gives: 409 `busy`, try again.
+    """
+
+    error = "busy"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Other changes to this queue entry arrived at the same time; please try again."
+        )
 
 
 # Reading
@@ -77,6 +87,45 @@ def read_open(db: Client, tx: Transaction, location_id: str) -> tuple[Entry | No
     return (entry, attempt) if entry is not None and entry.open else (None, None)
 
 
+# Guards (`open_entries/{location id}`, one per queued place) read outside a transaction.
+GUARD_READ_CHUNK = 300
+
+
+def guard_owners(db: Client, location_ids: Iterable[str]) -> dict[str, str]:
+    """The open entry id of each of these locations that is queued."""
+    wanted = list(location_ids)
+    owners: dict[str, str] = {}
+    for start in range(0, len(wanted), GUARD_READ_CHUNK):
+        refs = [
+            db.collection(store.OPEN_ENTRIES).document(i)
+            for i in wanted[start : start + GUARD_READ_CHUNK]
+        ]
+        for snapshot in db.get_all(refs, field_paths=["entry_id"]):
+            if snapshot.exists:
+                owners[snapshot.id] = str((snapshot.to_dict() or {}).get("entry_id"))
+    return owners
+
+
+def open_count(db: Client) -> int:
+    """How many places are queued (one read per thousand guards)."""
+    guards = db.collection(store.OPEN_ENTRIES)
+    return int(guards.count().get()[0][0].value)  # type: ignore[no-untyped-call]
+
+
+def queued(db: Client, location_ids: Iterable[str]) -> set[str]:
+    """Which of these locations are queued.
+
+    Reads whichever is smaller: the guards of these locations one by one, or every guard.
+    Besides saving reads, it avoids looking up thousands of absent documents, which the local
+    emulator does slowly (~4 ms each).
+    """
+    wanted = list(location_ids)
+    if open_count(db) <= len(wanted):
+        every = {s.id for s in db.collection(store.OPEN_ENTRIES).select([]).stream()}
+        return every.intersection(wanted)
+    return set(guard_owners(db, wanted))
+
+
 def read_caller(db: Client, tx: Transaction | None, uid: str) -> tuple[Caller, int]:
     """The caller's document and the number their next claim must take.
 
@@ -96,7 +145,7 @@ def read_caller(db: Client, tx: Transaction | None, uid: str) -> tuple[Caller, i
         if again.claims >= n:
             return again, again.claims + 1
         n += 1
-    raise Stale(uid)
+    raise Stale()
 
 
 def held_lease(
@@ -476,7 +525,7 @@ def transact(db: Client, run: Callable[[Transaction], T], tries: int = 3) -> T:
     """Run `run` in a transaction, again (re-reading) when a fence says a change came first.
 
     Production Firestore retries conflicting transactions itself; a fence's AlreadyExists is
-    how a lost race shows on backends without isolation. Raises Stale after `tries`.
+    how a lost race shows on backends without isolation. Raises Stale (409 busy) after `tries`.
     """
     from google.api_core.exceptions import AlreadyExists
     from google.cloud import firestore
@@ -489,10 +538,3 @@ def transact(db: Client, run: Callable[[Transaction], T], tries: int = 3) -> T:
             continue
         return result
     raise Stale()
-
-
-def busy() -> Conflict:
-    return Conflict(
-        "Other changes to this queue entry arrived at the same time; please try again.",
-        error="busy",
-    )

@@ -44,16 +44,9 @@ def raisable(db: Client, location_ids: Iterable[str], group: int) -> set[str]:
     if group >= max(PRIORITY_GROUPS) or not wanted:
         return set()
     found: set[str] = set()
-    for start in range(0, len(wanted), READ_CHUNK):
-        guards = [
-            db.collection(store.OPEN_ENTRIES).document(i)
-            for i in wanted[start : start + READ_CHUNK]
-        ]
-        entry_ids = [
-            str((s.to_dict() or {}).get("entry_id"))
-            for s in db.get_all(guards, field_paths=["entry_id"])
-            if s.exists
-        ]
+    owners = entries.guard_owners(db, wanted)
+    for start in range(0, len(owners), READ_CHUNK):
+        entry_ids = list(owners.values())[start : start + READ_CHUNK]
         refs = [db.collection(store.ENTRIES).document(i) for i in entry_ids]
         for snapshot in db.get_all(refs):
             entry = store.load(Entry, snapshot)
@@ -74,7 +67,4 @@ def raise_entry(
         entries.raise_group(db, tx, entry, group, merged_reasons(entry, reason), uid, now)
         return True
 
-    try:
-        return entries.transact(db, run)
-    except entries.Stale as exc:
-        raise entries.busy() from exc
+    return entries.transact(db, run)

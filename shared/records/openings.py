@@ -7,7 +7,7 @@ existing guard is retried without the places queued meanwhile.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -65,26 +65,6 @@ def states_of(db: Client, ids: list[str]) -> tuple[dict[str, str], list[str]]:
     return states, [i for i in ids if i not in states]
 
 
-def queued(db: Client, location_ids: Iterable[str]) -> set[str]:
-    """Which of these locations already have an open entry (their guard document exists).
-
-    Reads whichever is smaller: the guards of these locations one by one, or every guard
-    (a count costs one read per thousand). Besides saving reads, it avoids looking up
-    thousands of absent documents, which the local emulator does slowly (~4 ms each).
-    """
-    wanted = list(location_ids)
-    guards = db.collection(store.OPEN_ENTRIES)
-    open_now = int(guards.count().get()[0][0].value)  # type: ignore[no-untyped-call]
-    if open_now <= len(wanted):
-        every = {s.id for s in guards.select([]).stream()}
-        return every.intersection(wanted)
-    queued: set[str] = set()
-    for chunk in chunks(wanted, READ_CHUNK):
-        refs = [guards.document(i) for i in chunk]
-        queued.update(s.id for s in db.get_all(refs, field_paths=["entry_id"]) if s.exists)
-    return queued
-
-
 def flagged(db: Client, queued: set[str]) -> set[str]:
     """Which of these queued locations have their open entry flagged for staff (few, usually)."""
     from google.cloud.firestore_v1.base_query import FieldFilter
@@ -137,7 +117,7 @@ def _write_chunk(
         try:
             batch.commit()
         except AlreadyExists:
-            guards = _guards(db, pending)
+            guards = entries.guard_owners(db, pending)
             still: list[str] = []
             for location_id in pending:
                 owner = guards.get(location_id)
@@ -158,12 +138,3 @@ def _write_chunk(
             error="retry",
         )
     return len(mine), raced
-
-
-def _guards(db: Client, location_ids: list[str]) -> dict[str, str]:
-    refs = [db.collection(store.OPEN_ENTRIES).document(i) for i in location_ids]
-    return {
-        s.id: str((s.to_dict() or {}).get("entry_id"))
-        for s in db.get_all(refs, field_paths=["entry_id"])
-        if s.exists
-    }

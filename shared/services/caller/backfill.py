@@ -16,7 +16,7 @@ from shared.base import logs
 from shared.base.errors import ApiError
 from shared.domain import routing
 from shared.domain.models import DEFAULT_PRIORITY_GROUP, Backfill, Queue
-from shared.records import bulk_adds, openings, reasons
+from shared.records import bulk_adds, entries, openings, reasons
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client
@@ -90,8 +90,7 @@ def least_recently_reported(db: Client, wanted: int) -> list[str]:
     whose latest report is oldest."""
     from google.cloud.firestore_v1.base_query import FieldFilter
 
-    guards = db.collection(store.OPEN_ENTRIES)
-    open_now = int(guards.count().get()[0][0].value)  # type: ignore[no-untyped-call]
+    open_now = entries.open_count(db)
     # At most `open_now` of the first places are queued: reading that many more is enough.
     limit = min(wanted + open_now, MAX_SCAN)
     places = db.collection(store.LOCATIONS)

@@ -90,10 +90,7 @@ def extend(db: Client, uid: str, ref: LeaseRef, now: datetime, policy: LeasePoli
             raise _refuse("at_maximum", ref)
         return entries.extend(db, tx, entry, attempt, until, now)
 
-    try:
-        return entries.transact(db, run)
-    except entries.Stale as exc:
-        raise entries.busy() from exc
+    return entries.transact(db, run)
 
 
 def release(db: Client, uid: str, ref: LeaseRef, now: datetime, policy: LeasePolicy) -> None:
@@ -103,10 +100,7 @@ def release(db: Client, uid: str, ref: LeaseRef, now: datetime, policy: LeasePol
         entry, attempt = _held(db, tx, uid, ref, now, policy.end_margin_seconds)
         return entries.release(db, tx, entry, attempt, now)
 
-    try:
-        entries.transact(db, run)
-    except entries.Stale as exc:
-        raise entries.busy() from exc
+    entries.transact(db, run)
 
 
 def expire(db: Client, task: ExpiryTask, now: datetime, policy: LeasePolicy) -> dict[str, Any]:
@@ -126,7 +120,4 @@ def expire(db: Client, task: ExpiryTask, now: datetime, policy: LeasePolicy) -> 
             "needs_attention": after.needs_attention,
         }
 
-    try:
-        return entries.transact(db, run)
-    except entries.Stale as exc:
-        raise entries.busy() from exc
+    return entries.transact(db, run)

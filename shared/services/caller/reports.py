@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from shared.adapters import store
 from shared.adapters.auth import User
 from shared.base.clock import local_day
-from shared.base.errors import BadRequest, Conflict
+from shared.base.errors import BadRequest
 from shared.base.field_limits import TAGS_PER_REPORT, Notes, TagName, Text
 from shared.domain import call_backs, tags
 from shared.domain.call_backs import CallBackPolicy
@@ -164,13 +164,7 @@ def submit_report(
             merge=True,
         )
 
-    try:
-        entries.transact(db, run)
-    except entries.Stale as exc:
-        raise Conflict(
-            "Other reports for this location arrived at the same time; please submit again.",
-            error="busy",
-        ) from exc
+    entries.transact(db, run)
     return report_id
 
 

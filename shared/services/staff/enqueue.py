@@ -13,7 +13,7 @@ from shared.adapters import store
 from shared.adapters.auth import User
 from shared.base.errors import TooLarge
 from shared.domain.models import DEFAULT_PRIORITY_GROUP, DEFAULT_QUEUE, PriorityGroup
-from shared.records import bulk_adds, merges, openings, reasons, saved_queues
+from shared.records import bulk_adds, entries, merges, openings, reasons, saved_queues
 from shared.services.staff import locations
 from shared.services.staff.locations import LocationFilter
 
@@ -111,7 +111,7 @@ def bulk_enqueue(
     else:
         assert body.filter is not None
         states, result.next_cursor = _by_filter(db, body.filter, body.cursor, body.limit, limit)
-    queued = openings.queued(db, states)
+    queued = entries.queued(db, states)
     if body.filter is not None and body.filter.wants_queued is False:
         states = {k: v for k, v in states.items() if k not in queued}
         queued = set()

@@ -99,10 +99,7 @@ def _apply(db: Client, key: str, by_location: bool, change: Change) -> str:
             return "missing"
         return "changed" if change(tx, entry, attempt) else "unchanged"
 
-    try:
-        return entries.transact(db, run)
-    except entries.Stale as exc:
-        raise entries.busy() from exc
+    return entries.transact(db, run)
 
 
 def _change(db: Client, by: str, body: UpdateEntriesBody, now: datetime) -> Change:
