@@ -104,7 +104,7 @@ def _operation(
     method: str = "post",
 ) -> dict[str, Any]:
     if body is not None:
-        # Any body past MAX_BODY_BYTES (shared/web.py read_json).
+        # Any body past MAX_BODY_BYTES (shared/adapters/web.py read_json).
         errors = (*errors, 413)
     operation: dict[str, Any] = {
         "summary": summary,

@@ -57,7 +57,7 @@ def test_queries_are_recorded_in_process_and_in_functions_servers(
         for r in (
             {**json.loads(line), "_file": path.name} for line in path.read_text().splitlines()
         )
-        if r["origin"].startswith("shared/calls.py")
+        if r["origin"].startswith("shared/services/caller/calls.py")
     ]
     files = {name for name, _ in draws}
     assert f"queries-{os.getpid()}.jsonl" in files
@@ -82,7 +82,7 @@ def test_removing_the_draw_index_names_the_draw_and_the_index_to_add(
     assert len(findings) == 1
     (finding,) = findings
     message = index_coverage.report(findings)
-    assert "shared/calls.py" in message
+    assert "shared/services/caller/calls.py" in message
     assert "entries where open ==, needs_attention ==, priority_group ==" in message
     needed = finding.shape.needed_index()
     assert json.dumps(needed) in message
