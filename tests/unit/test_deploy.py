@@ -153,7 +153,8 @@ def test_bad_arguments_are_refused(args: list[str], tmp_path: Path) -> None:
 
 @pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed")
 def test_shell_scripts_pass_shellcheck() -> None:
-    scripts = [DEPLOY, ROOT / ".ci" / "run"]
+    scripts = [DEPLOY, ROOT / ".ci" / "run", ROOT / ".ci" / "install-tools"]
+    scripts.append(ROOT / "tools" / "official-emulator.sh")
     result = subprocess.run(
         ["shellcheck", *map(str, scripts)], capture_output=True, text=True, check=False
     )
