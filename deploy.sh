@@ -82,12 +82,18 @@ fi
 
 say() { printf '\n# %s\n' "$*"; }
 
+# The output is read whole before grep: with pipefail, `cli | grep -q` can fail when grep
+# stops reading early and the CLI dies of SIGPIPE, which would read as "missing".
 has_console_app() {
-  "$FIREBASE_CLI" apps:list WEB --project="$PROJECT" --non-interactive | grep -q callqueue-console
+  local listed
+  listed="$("$FIREBASE_CLI" apps:list WEB --project="$PROJECT" --non-interactive)" || return 1
+  grep -q callqueue-console <<<"$listed"
 }
 
 has_default_site() {
-  "$FIREBASE_CLI" hosting:sites:list --project="$PROJECT" --json --non-interactive | grep -q DEFAULT_SITE
+  local listed
+  listed="$("$FIREBASE_CLI" hosting:sites:list --project="$PROJECT" --json --non-interactive)" || return 1
+  grep -q DEFAULT_SITE <<<"$listed"
 }
 
 # Print a command (shell-quoted, so it can be pasted); run it unless this is a dry run.
@@ -265,9 +271,11 @@ if [ -z "${ALLOWED_ORIGINS:-}${CALLER_APP_ORIGINS:-}" ]; then
   if [ -n "$DEPLOYED_ORIGINS" ]; then
     ORIGINS="$DEPLOYED_ORIGINS"
     echo "# ALLOWED_ORIGINS kept as deployed: $ORIGINS"
-  else
+  elif asks; then
     echo "deploy.sh: warning: CALLER_APP_ORIGINS is not set and no deployed ALLOWED_ORIGINS was found; the caller app's web origin will get 403 (CORS)" >&2
-    if ! asks; then echo "# a real run keeps the deployed ALLOWED_ORIGINS (gcloud functions describe requestCall)"; fi
+  else
+    echo "deploy.sh: warning: CALLER_APP_ORIGINS is not set: a real run keeps the deployed ALLOWED_ORIGINS, and on a first deploy the caller app's web origin will get 403 (CORS)" >&2
+    echo "# a real run keeps the deployed ALLOWED_ORIGINS (gcloud functions describe requestCall)"
   fi
 fi
 
