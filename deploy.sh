@@ -107,18 +107,19 @@ run() {
 # Read-only questions to the project run in a real run and in --plan, never in --dry-run.
 asks() { ! $DRY_RUN || $PLAN; }
 
-# state_of WHAT CHECK...: STATE=update when the read-only CHECK succeeds (WHAT exists),
-# create when it fails, unknown in a dry run (which runs no tool); prints the verdict.
+# state_of IF_EXISTS WHAT CHECK...: STATE=exists when the read-only CHECK succeeds, create
+# when it fails, unknown in a dry run (which runs no tool); prints the verdict: "create", or
+# IF_EXISTS ("update" when the step then applies its settings, "unchanged" when it does not).
 state_of() {
-  local what="$1" quoted
-  shift
+  local if_exists="$1" what="$2" quoted
+  shift 2
   printf -v quoted '%q ' "$@"
   if ! asks; then
     STATE=unknown
-    printf '# create if missing, else update: %s (check: %s)\n' "$what" "${quoted% }"
+    printf '# create if missing, else %s: %s (check: %s)\n' "$if_exists" "$what" "${quoted% }"
   elif "$@" >/dev/null 2>&1; then
-    STATE=update
-    printf '# update: %s (exists)\n' "$what"
+    STATE=exists
+    printf '# %s: %s (exists)\n' "$if_exists" "$what"
   else
     STATE=create
     printf '# create: %s\n' "$what"
@@ -131,7 +132,7 @@ value_of() {
 }
 
 # Steps that create something when missing and leave it alone when it exists.
-create_unless_exists() { [ "$STATE" = update ] || run "$@"; }
+create_unless_exists() { [ "$STATE" = exists ] || run "$@"; }
 
 preflight() {
   local missing=()
@@ -173,9 +174,9 @@ echo "# update (no change when already enabled): APIs"
 run gcloud services enable "${APIS[@]}" --project="$PROJECT"
 
 say "Firebase on the project, and Firestore (native mode)"
-state_of "Firebase on project $PROJECT" "$FIREBASE_CLI" apps:list --project="$PROJECT" --non-interactive
+state_of unchanged "Firebase on project $PROJECT" "$FIREBASE_CLI" apps:list --project="$PROJECT" --non-interactive
 create_unless_exists "$FIREBASE_CLI" projects:addfirebase "$PROJECT" --non-interactive
-state_of "Firestore database (default) in $FIRESTORE_LOCATION" \
+state_of unchanged "Firestore database (default) in $FIRESTORE_LOCATION" \
   gcloud firestore databases describe --database='(default)' --project="$PROJECT"
 create_unless_exists gcloud firestore databases create --database='(default)' \
   --location="$FIRESTORE_LOCATION" --type=firestore-native --project="$PROJECT"
@@ -204,13 +205,13 @@ else
 fi
 
 say "Service accounts: the functions' runtime identity, the one Cloud Tasks calls expireClaim as, the build's"
-state_of "service account $RUNTIME_SA" gcloud iam service-accounts describe "$RUNTIME_SA" --project="$PROJECT"
+state_of unchanged "service account $RUNTIME_SA" gcloud iam service-accounts describe "$RUNTIME_SA" --project="$PROJECT"
 create_unless_exists gcloud iam service-accounts create callqueue-functions \
   --display-name="Call queue functions (runtime)" --project="$PROJECT"
-state_of "service account $TASKS_SA" gcloud iam service-accounts describe "$TASKS_SA" --project="$PROJECT"
+state_of unchanged "service account $TASKS_SA" gcloud iam service-accounts describe "$TASKS_SA" --project="$PROJECT"
 create_unless_exists gcloud iam service-accounts create callqueue-tasks \
   --display-name="Call queue lease clean-up (Cloud Tasks OIDC)" --project="$PROJECT"
-state_of "service account $BUILD_SA" gcloud iam service-accounts describe "$BUILD_SA" --project="$PROJECT"
+state_of unchanged "service account $BUILD_SA" gcloud iam service-accounts describe "$BUILD_SA" --project="$PROJECT"
 create_unless_exists gcloud iam service-accounts create callqueue-build \
   --display-name="Call queue function builds (Cloud Build)" --project="$PROJECT"
 # Role bindings are idempotent: adding one that exists changes nothing.
@@ -234,11 +235,11 @@ QUEUE_SETTINGS=(
   --max-attempts=20 --min-backoff=10s --max-backoff=600s --max-doublings=5
   --max-retry-duration=86400s --max-dispatches-per-second=50 --max-concurrent-dispatches=20
 )
-state_of "Cloud Tasks queue $QUEUE" gcloud tasks queues describe "$QUEUE" --location="$REGION" --project="$PROJECT"
+state_of update "Cloud Tasks queue $QUEUE" gcloud tasks queues describe "$QUEUE" --location="$REGION" --project="$PROJECT"
 if [ "$STATE" != create ]; then
   run gcloud tasks queues update "$QUEUE" --location="$REGION" "${QUEUE_SETTINGS[@]}" --project="$PROJECT"
 fi
-if [ "$STATE" != update ]; then
+if [ "$STATE" != exists ]; then
   run gcloud tasks queues create "$QUEUE" --location="$REGION" "${QUEUE_SETTINGS[@]}" --project="$PROJECT"
 fi
 
@@ -333,10 +334,10 @@ if [ -d console ] || $DRY_RUN; then
   if [ ! -d console ]; then echo "# console/ does not exist yet: a real run skips this step"; fi
   # firebase deploy --only hosting refuses a project without its default site, and only
   # apps:create on the run that creates the app would have made one.
-  state_of "default Hosting site $PROJECT (firebase hosting:sites:list --json lists a DEFAULT_SITE)" \
+  state_of unchanged "default Hosting site $PROJECT (firebase hosting:sites:list --json lists a DEFAULT_SITE)" \
     has_default_site
   create_unless_exists "$FIREBASE_CLI" hosting:sites:create "$PROJECT" --project="$PROJECT" --non-interactive
-  state_of "Firebase web app callqueue-console (firebase apps:list WEB names it)" has_console_app
+  state_of unchanged "Firebase web app callqueue-console (firebase apps:list WEB names it)" has_console_app
   create_unless_exists "$FIREBASE_CLI" apps:create WEB callqueue-console --project="$PROJECT" --non-interactive
   run npm --prefix console ci --ignore-scripts --no-audit --no-fund
   run npm --prefix console run build

@@ -291,7 +291,8 @@ def test_plan_of_a_deployed_project_updates_only_what_differs(tmp_path: Path) ->
     said = "\n".join(first)
     assert "# unchanged: point-in-time recovery is on" in said
     assert "# unchanged: a backup schedule exists" in said
-    assert re.search(r"^# update: default Hosting site p", said, re.M)
+    assert re.search(r"^# unchanged: default Hosting site p", said, re.M)
+    assert re.search(r"^# update: Cloud Tasks queue lease-expiry", said, re.M)
     assert not re.search(r"^(gcloud|firebase) .*(hosting:sites:create|queues create|"
                          r"service-accounts create|databases create)", said, re.M)  # fmt: skip
     # No CALLER_APP_ORIGINS given: the deployed origins are kept, the caller app's included.
