@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from shared.base.errors import BadRequest, Forbidden, NotFound, Unauthorized
+from shared.base import logs
+from shared.base.errors import BadRequest, Forbidden, NotFound, ServiceUnavailable, Unauthorized
 from shared.base.lazy import PerProcess
 
 if TYPE_CHECKING:
@@ -18,6 +21,36 @@ ROLES: tuple[Role, ...] = ("caller", "staff")
 _apps: PerProcess[firebase_admin.App] = PerProcess()
 # uid -> when this instance last found the user active (time.monotonic()).
 _active: dict[str, float] = {}
+
+
+# The IAM role the functions' runtime account needs for get_user and list_users (deploy.sh).
+AUTH_READ_ROLE = "roles/firebaseauth.viewer"
+
+
+@contextmanager
+def admin_call(operation: str) -> Iterator[None]:
+    """Run one Firebase Auth Admin call; a missing IAM permission becomes a 503 naming the role.
+
+    Without it the answer would be a bare 500 on every signed-in call of a fresh deployment.
+    """
+    from firebase_admin import exceptions
+    from google.api_core import exceptions as api_exceptions
+
+    try:
+        yield
+    except (exceptions.PermissionDeniedError, api_exceptions.PermissionDenied) as exc:
+        logs.error(
+            "Firebase Authentication permission missing",
+            operation=operation,
+            role=AUTH_READ_ROLE,
+            error=repr(exc)[:500],
+        )
+        raise ServiceUnavailable(
+            "The service cannot read Firebase Authentication users: its runtime service "
+            f"account lacks {AUTH_READ_ROLE} (see docs/deploy.md). Staff have been told "
+            "through the logs; try again later.",
+            error="auth_permission_missing",
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -114,7 +147,8 @@ def _check_active(uid: str, claims: dict[str, Any], app: Any, staleness: int) ->
     from firebase_admin import auth
 
     try:
-        record = auth.get_user(uid, app=app)
+        with admin_call("get_user"):
+            record = auth.get_user(uid, app=app)
     except (ValueError, auth.UserNotFoundError) as exc:
         raise Unauthorized("This account no longer exists.", error="invalid_token") from exc
     if record.disabled:
@@ -159,7 +193,8 @@ def role_members(
     from firebase_admin import auth, exceptions
 
     try:
-        page = auth.list_users(page_token, page_size, app=firebase_app(project_id))
+        with admin_call("list_users"):
+            page = auth.list_users(page_token, page_size, app=firebase_app(project_id))
     except (ValueError, exceptions.InvalidArgumentError) as exc:
         raise BadRequest(
             "page_token is not one this list answered.", error="invalid_field"
@@ -173,7 +208,8 @@ def email_of(uid: str, project_id: str | None = None) -> str | None:
     from firebase_admin import auth
 
     try:
-        return auth.get_user(uid, app=firebase_app(project_id)).email  # type: ignore[no-any-return]
+        with admin_call("get_user"):
+            return auth.get_user(uid, app=firebase_app(project_id)).email  # type: ignore[no-any-return]
     except auth.UserNotFoundError as exc:
         raise NotFound(f"There is no user {uid!r}.", error="unknown_user") from exc
 

@@ -61,6 +61,13 @@ class TooMany(ApiError):
         self.headers["Retry-After"] = str(retry_after)
 
 
+class ServiceUnavailable(ApiError):
+    """Our side cannot serve the request (a deployment fault, not the client's): 503."""
+
+    status = 503
+    error = "service_unavailable"
+
+
 class NothingToCall(ApiError):
     """The contract's empty-queue answer; the app shows error_description."""
 

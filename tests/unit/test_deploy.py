@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -28,12 +29,17 @@ def stub_tools(folder: Path, script: str = 'echo "$0 $*" >>"$CALLS"; exit 1') ->
     return folder
 
 
-def deploy(*args: str, path: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def deploy(
+    *args: str, path: str, tmp_path: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     env = {
         "PATH": path,
         "HOME": str(tmp_path),
         "CALLS": str(tmp_path / "calls.log"),
         "FIREBASE": "firebase",  # not node_modules/.bin/firebase
+        "TMPDIR": str(tmp_path),
+        **(env or {}),
     }
     return subprocess.run(
         ["/bin/bash", str(DEPLOY), *args],
@@ -147,8 +153,173 @@ def test_bad_arguments_are_refused(args: list[str], tmp_path: Path) -> None:
 
 @pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed")
 def test_shell_scripts_pass_shellcheck() -> None:
-    scripts = [DEPLOY, ROOT / ".ci" / "run"]
+    scripts = [DEPLOY, ROOT / ".ci" / "run", ROOT / ".ci" / "install-tools"]
+    scripts.append(ROOT / "tools" / "official-emulator.sh")
     result = subprocess.run(
         ["shellcheck", *map(str, scripts)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout
+
+
+# --------------------------------------------------------------------------- issue 21
+
+
+def commands(plan: list[list[str]], *prefix: str) -> list[list[str]]:
+    return [c for c in plan if c[: len(prefix)] == list(prefix)]
+
+
+def test_every_account_gets_its_roles(plan: list[list[str]]) -> None:
+    runtime = "serviceAccount:callqueue-functions@demo-project.iam.gserviceaccount.com"
+    build = "serviceAccount:callqueue-build@demo-project.iam.gserviceaccount.com"
+    granted: dict[str, set[str]] = {}
+    for c in commands(plan, "gcloud", "projects", "add-iam-policy-binding"):
+        granted.setdefault(options(c)["member"], set()).add(options(c)["role"])
+    # firebaseauth.viewer: auth.get_user (revocation check) and list_users (listCallers).
+    assert granted[runtime] == {
+        "roles/datastore.user",
+        "roles/cloudtasks.enqueuer",
+        "roles/logging.logWriter",
+        "roles/firebaseauth.viewer",
+    }
+    assert granted[build] == {"roles/cloudbuild.builds.builder"}
+    assert set(granted) == {runtime, build}
+    created = {c[4] for c in commands(plan, "gcloud", "iam", "service-accounts", "create")}
+    assert created == {"callqueue-functions", "callqueue-tasks", "callqueue-build"}
+
+
+def test_every_function_is_built_by_the_build_account(plan: list[list[str]]) -> None:
+    deploys = commands(plan, "gcloud", "functions", "deploy")
+    assert deploys
+    for c in deploys:
+        assert options(c)["build-service-account"] == (
+            "projects/demo-project/serviceAccounts/"
+            "callqueue-build@demo-project.iam.gserviceaccount.com"
+        )
+
+
+def test_point_in_time_recovery_and_a_daily_backup(plan: list[list[str]]) -> None:
+    (pitr,) = commands(plan, "gcloud", "firestore", "databases", "update")
+    assert "--enable-pitr" in pitr
+    assert options(pitr)["database"] == "(default)"
+    (backup,) = commands(plan, "gcloud", "firestore", "backups", "schedules", "create")
+    given = options(backup)
+    assert given["recurrence"] == "daily"
+    assert given["retention"] == "7d"  # Firestore's most for a daily schedule
+    assert given["database"] == "(default)"
+
+
+def test_the_default_hosting_site_exists_before_hosting_deploys(plan: list[list[str]]) -> None:
+    site = plan.index(["firebase", "hosting:sites:create", "demo-project",
+                       "--project=demo-project", "--non-interactive"])  # fmt: skip
+    hosting = next(
+        i for i, c in enumerate(plan) if c[:4] == ["firebase", "deploy", "--only", "hosting"]
+    )
+    app = next(i for i, c in enumerate(plan) if c[:2] == ["firebase", "apps:create"])
+    assert site < app < hosting
+
+
+def labelled(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> list[str]:
+    """The script's output lines (comments included) for these arguments."""
+    stubs = stub_tools(tmp_path / "bin")
+    result = deploy(*args, path=f"{stubs}:/usr/bin:/bin", tmp_path=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_the_dry_run_says_what_each_cloud_command_creates_or_updates(tmp_path: Path) -> None:
+    lines = labelled(tmp_path, "demo-project", "--dry-run")
+    last_comment = ""
+    for line in lines:
+        if line.startswith("#"):
+            last_comment = line
+            continue
+        if line.split(" ")[0] in ("gcloud", "firebase"):
+            assert re.match(r"# (create|update)", last_comment), (line, last_comment)
+
+
+# A project deploy.sh has already deployed, as gcloud and firebase describe it.
+DEPLOYED = r"""
+echo "$0 $*" >>"$CALLS"
+case "$*" in
+  *"auth list"*) echo someone@example.org ;;
+  *pointInTimeRecoveryEnablement*) echo POINT_IN_TIME_RECOVERY_ENABLED ;;
+  *"backups schedules list"*) printf 'projects/p/databases/(default)/backupSchedules/1\n' ;;
+  *environmentVariables.ALLOWED_ORIGINS*) echo "https://p.web.app,https://caller.example" ;;
+  *labels.callqueue_config*) cat "$LABELS/$3" 2>/dev/null || true ;;
+  *hosting:sites:list*) echo '{"result": [{"type": "DEFAULT_SITE"}]}' ;;
+  *"apps:list WEB"*) echo callqueue-console ;;
+esac
+exit 0
+"""
+FRESH = r"""
+echo "$0 $*" >>"$CALLS"
+case "$*" in
+  *"auth list"*) echo someone@example.org; exit 0 ;;
+  *projects:list* | *"projects describe"*) exit 0 ;;
+esac
+exit 1
+"""
+READ_ONLY = re.compile(r" (describe|list|projects:list|apps:list|hosting:sites:list)( |$)")
+
+
+def plan_of(tmp_path: Path, script: str, labels: Path) -> list[str]:
+    stubs = stub_tools(tmp_path / "bin", script=script)
+    env = {"LABELS": str(labels)}
+    result = deploy("p", "--plan", path=f"{stubs}:/usr/bin:/bin", tmp_path=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    calls = (tmp_path / "calls.log").read_text().splitlines()
+    assert all(READ_ONLY.search(c) for c in calls), [c for c in calls if not READ_ONLY.search(c)]
+    return result.stdout.splitlines()
+
+
+def test_plan_of_a_fresh_project_creates_everything(tmp_path: Path) -> None:
+    lines = plan_of(tmp_path, FRESH, tmp_path / "none")
+    said = "\n".join(lines)
+    for what in ("service account callqueue-functions@", "service account callqueue-build@",
+                 "Firestore database", "Cloud Tasks queue lease-expiry",
+                 "default Hosting site p", "daily backup schedule"):  # fmt: skip
+        assert re.search(rf"^# create: {re.escape(what)}", said, re.M), what
+    assert "# update: turn point-in-time recovery on" in said
+    assert len(re.findall(r"^# create: function ", said, re.M)) == len(function_names())
+    assert not re.search(r"^gcloud tasks queues update", said, re.M)
+
+
+def test_plan_of_a_deployed_project_updates_only_what_differs(tmp_path: Path) -> None:
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    first = plan_of(tmp_path / "1", DEPLOYED, labels)
+    said = "\n".join(first)
+    assert "# unchanged: point-in-time recovery is on" in said
+    assert "# unchanged: a backup schedule exists" in said
+    assert re.search(r"^# unchanged: default Hosting site p", said, re.M)
+    assert re.search(r"^# update: Cloud Tasks queue lease-expiry", said, re.M)
+    assert not re.search(r"^(gcloud|firebase) .*(hosting:sites:create|queues create|"
+                         r"service-accounts create|databases create)", said, re.M)  # fmt: skip
+    # No CALLER_APP_ORIGINS given: the deployed origins are kept, the caller app's included.
+    assert "# ALLOWED_ORIGINS kept as deployed: https://p.web.app,https://caller.example" in said
+    deploys = [shlex.split(line) for line in first if line.startswith("gcloud functions deploy")]
+    assert deploys
+    kept = "ALLOWED_ORIGINS=https://p.web.app,https://caller.example"
+    assert all(kept in options(c)["set-env-vars"] for c in deploys)
+    # Deployed with the config the plan computed: a second plan rebuilds nothing.
+    for line in first:
+        found = re.match(r"# create: function (\w+) \(config (\w+);", line)
+        assert found is not None or not line.startswith("# create: function"), line
+        if found:
+            (labels / found.group(1)).write_text(found.group(2) + "\n")
+    assert len(list(labels.iterdir())) == len(function_names())
+    second = "\n".join(plan_of(tmp_path / "2", DEPLOYED, labels))
+    assert len(re.findall(r"^# unchanged: function ", second, re.M)) == len(function_names())
+    assert "gcloud functions deploy" not in second
+
+
+def test_a_changed_setting_redeploys(tmp_path: Path) -> None:
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    for line in plan_of(tmp_path / "1", DEPLOYED, labels):
+        if found := re.match(r"# create: function (\w+) \(config (\w+);", line):
+            (labels / found.group(1)).write_text(found.group(2) + "\n")
+    stubs = stub_tools(tmp_path / "2" / "bin", script=DEPLOYED)
+    env = {"LABELS": str(labels), "CALLER_APP_ORIGINS": "https://new-caller.example"}
+    result = deploy("p", "--plan", path=f"{stubs}:/usr/bin:/bin", tmp_path=tmp_path, env=env)
+    assert len(re.findall(r"^# update: function ", result.stdout, re.M)) == len(function_names())
