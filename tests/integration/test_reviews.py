@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -9,7 +11,7 @@ import pytest
 from shared.adapters import store
 from shared.domain import review
 from tests.conftest import Users
-from tests.harness import ControlledClock, InProcessApi
+from tests.harness import Api, ControlledClock, HttpApi, InProcessApi, Reply
 from tests.integration.factories import add_locations
 from tests.integration.test_console_api import get, ok
 
@@ -23,7 +25,7 @@ def sampling(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
     get_settings.cache_clear()
 
 
-def submit(api: InProcessApi, token: str, location_id: str, **extra: Any) -> str:
+def submit(api: Api, token: str, location_id: str, **extra: Any) -> str:
     body = {"Location": location_id, "Availability": ["walk_ins_only"], **extra}
     created: str = ok(api.call("submitReport", token, json=body))["created"][0]
     return created
@@ -83,7 +85,7 @@ def test_every_report_of_a_trainee_and_a_hashed_share_of_the_others(
     assert 0 < sum(1 for reasons in decided.values() if reasons) < len(others)
 
 
-def flag(api: InProcessApi, token: str, place: str, because: str = "please check") -> str:
+def flag(api: Api, token: str, place: str, because: str = "please check") -> str:
     return submit(api, token, place, is_pending_review=True, pending_review_because=because)
 
 
@@ -115,7 +117,7 @@ def test_reviews_are_listed_oldest_first_beside_the_places_earlier_reports(
     assert row["review_reasons"] == [review.CALLER_APP]
     assert [p["report_id"] for p in row["previous_reports"]] == [earlier]
     assert row["previous_reports"][0]["notes"] == "first visit"
-    assert page["next_page_token"] is None
+    assert (page["total"], page["next_page_token"]) == (3, None)
 
     one = get(inproc, staff_token, "listReviews", limit=2)
     two = get(inproc, staff_token, "listReviews", limit=2, page_token=one["next_page_token"])
@@ -276,3 +278,29 @@ def test_caller_statistics_count_each_callers_reviews(
     assert [rows[bob_uid][k] for k in counts] == [0, 0, 0, 0]
     recent = get(inproc, staff_token, "callerStatistics", days=1)["callers"]
     assert {r["uid"]: r["reviews_flagged"] for r in recent} == {ann_uid: 3, bob_uid: 0}
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_two_decisions_at_once_one_wins_and_the_loser_leaves_nothing_queued(
+    api: HttpApi, db: Any, staff_token: str, caller_token: str, attempt: int
+) -> None:
+    [place] = add_locations(db, 1)
+    report_id = flag(api, caller_token, place)
+    decisions = [
+        {"report_id": report_id, "action": "approve"},
+        {"report_id": report_id, "action": "requeue", "reason": "Call again"},
+    ]
+    barrier = threading.Barrier(len(decisions))
+
+    def decide(body: dict[str, Any]) -> Reply:
+        barrier.wait()
+        return api.call("reviewReport", staff_token, json=body)
+
+    with ThreadPoolExecutor(len(decisions)) as pool:
+        replies = list(pool.map(decide, decisions))
+    assert sorted(r.status for r in replies) == [200, 409], [r.body for r in replies]
+    winner = next(r.body for r in replies if r.status == 200)
+    assert stored(db, report_id)["review_status"] == winner["status"]
+    assert [s.id for s in db.collection(store.REVIEW_DECISIONS).stream()] == [report_id]
+    queued = [s.id for s in db.collection(store.OPEN_ENTRIES).stream()]
+    assert queued == ([place] if winner["status"] == "requeued" else [])

@@ -117,6 +117,7 @@ class ReviewList(BaseModel):
     """listReviews' answer."""
 
     reviews: list[ReviewRow]
+    total: int = Field(description="Reports with this review status, all pages.")
     next_page_token: str | None
 
 
@@ -138,11 +139,11 @@ def list_reviews(db: Client, query: ListReviewsQuery) -> ReviewList:
     """Reports with one review status, oldest first, each beside its place's earlier reports."""
     from google.cloud.firestore_v1.base_query import FieldFilter
 
-    q: Any = (
-        db.collection(store.REPORTS)
-        .where(filter=FieldFilter("review_status", "==", query.status))
-        .order_by("review_key")
+    with_status = db.collection(store.REPORTS).where(
+        filter=FieldFilter("review_status", "==", query.status)
     )
+    total = int(with_status.count().get()[0][0].value)
+    q: Any = with_status.order_by("review_key")
     if query.page_token:
         after = store.load(Report, db.collection(store.REPORTS).document(query.page_token).get())
         if after is None or after.review_key is None:
@@ -154,7 +155,7 @@ def list_reviews(db: Client, query: ListReviewsQuery) -> ReviewList:
     found = found[: query.limit]
     places = _locations(db, {r.location_id for r in found})
     rows = [_row(r, places.get(r.location_id), _previous(db, r)) for r in found]
-    return ReviewList(reviews=rows, next_page_token=found[-1].id if more else None)
+    return ReviewList(reviews=rows, total=total, next_page_token=found[-1].id if more else None)
 
 
 def _locations(db: Client, ids: set[str]) -> dict[str, Location]:
