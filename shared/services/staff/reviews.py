@@ -139,7 +139,7 @@ def list_reviews(db: Client, query: ListReviewsQuery) -> ReviewList:
     """Reports with one review status, oldest first, each beside its place's earlier reports."""
     from google.cloud.firestore_v1.base_query import FieldFilter
 
-    with_status = db.collection(store.REPORTS).where(
+    with_status: Any = db.collection(store.REPORTS).where(
         filter=FieldFilter("review_status", "==", query.status)
     )
     total = int(with_status.count().get()[0][0].value)
