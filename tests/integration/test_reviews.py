@@ -235,7 +235,14 @@ def test_bad_review_requests_are_refused_and_write_nothing(
 
 
 @pytest.mark.parametrize(
-    "params", [{"limit": "0"}, {"limit": "1000"}, {"status": "maybe"}, {"colour": "red"}]
+    "params",
+    [
+        {"limit": "0"},
+        {"limit": "1000"},
+        {"status": "maybe"},
+        {"colour": "red"},
+        {"page_token": "no-such-report"},
+    ],
 )
 def test_bad_list_parameters_are_refused(
     inproc: InProcessApi, staff_token: str, params: dict[str, str]
