@@ -51,6 +51,8 @@ ACCESS: dict[str, Role | Literal["any", "task"]] = {
     "listCallers": "staff",
     "setCallerGroups": "staff",
     "callerStatistics": "staff",
+    "listReviews": "staff",
+    "reviewReport": "staff",
     "expireClaim": "task",
 }
 
@@ -66,6 +68,7 @@ LIMITED: dict[str, Bucket] = {
     "bulkEnqueue": "bulk",
     "updateEntries": "bulk",
     "undoBulkAdd": "bulk",
+    "reviewReport": "bulk",
 }
 
 
@@ -153,7 +156,7 @@ def submitReport(request: flask.Request) -> dict[str, Any]:
     body = web.parse(reports.ReportBody, web.read_json(request, s.max_body_bytes))
     _charge(user, "submitReport")
     report_id = reports.submit_report(
-        store.client(s.project_id), user, body, clock.now(), s.tz, s.call_backs
+        store.client(s.project_id), user, body, clock.now(), s.tz, s.call_backs, s.review_rules
     )
     return {"created": [report_id]}
 
@@ -436,6 +439,35 @@ def callerStatistics(request: flask.Request) -> dict[str, Any]:
     return caller_statistics.caller_statistics(store.client(s.project_id), query, clock.now())
 
 
+@functions_framework.http
+@endpoint(("GET",))
+def listReviews(request: flask.Request) -> dict[str, Any]:
+    """Staff: reports flagged for review (or decided), oldest first, beside earlier ones."""
+    from shared.adapters import store, web
+    from shared.services.staff import reviews
+
+    _user(request, "listReviews")
+    s = _settings()
+    query = web.parse(reviews.ListReviewsQuery, request.args.to_dict())
+    return reviews.list_reviews(store.client(s.project_id), query).model_dump(mode="json")
+
+
+@functions_framework.http
+@endpoint(("POST",))
+def reviewReport(request: flask.Request) -> dict[str, Any]:
+    """Staff: approve a flagged report, or send its place back to the queue with a reason."""
+    from shared.adapters import store, web
+    from shared.base import clock
+    from shared.services.staff import reviews
+
+    user = _user(request, "reviewReport")
+    s = _settings()
+    body = web.parse(reviews.ReviewReportBody, web.read_json(request, s.max_body_bytes))
+    _charge(user, "reviewReport")
+    result = reviews.review_report(store.client(s.project_id), user, body, clock.now())
+    return result.model_dump(mode="json")
+
+
 __all__ = [
     "bulkEnqueue",
     "callerStatistics",
@@ -449,10 +481,12 @@ __all__ = [
     "listEntries",
     "listLocations",
     "listQueues",
+    "listReviews",
     "locationFacets",
     "queueOverview",
     "releaseCall",
     "requestCall",
+    "reviewReport",
     "saveQueue",
     "setCallerGroups",
     "submitReport",

@@ -150,9 +150,19 @@ def _query(model: type[BaseModel]) -> list[dict[str, Any]]:
     ]
 
 
-def _get(summary: str, query: type[BaseModel], *extra: int) -> dict[str, Any]:
+def _answer(model: type[BaseModel], schemas: dict[str, Any]) -> dict[str, Any]:
+    """A reference to an answer's pydantic model, its schema (and nested ones) registered."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(schema.pop("$defs", {}))
+    schemas[model.__name__] = schema
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _get(
+    summary: str, query: type[BaseModel], *extra: int, ok: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """A staff GET endpoint whose query parameters come from a pydantic model."""
-    obj = {"type": "object"}
+    obj = ok or {"type": "object"}
     operation = _operation(summary, "staff", None, obj, (400, 401, 403, *extra), "get")
     operation["get"]["parameters"] = _query(query)
     return operation
@@ -172,6 +182,12 @@ def build() -> dict[str, Any]:
     )
     from shared.services.staff.locations import LocationQuery
     from shared.services.staff.queues import CallerGroupsBody, ListCallersQuery, SaveQueueBody
+    from shared.services.staff.reviews import (
+        ListReviewsQuery,
+        ReviewList,
+        ReviewReportBody,
+        ReviewResult,
+    )
 
     models: list[type[BaseModel]] = [
         BulkEnqueueBody,
@@ -182,6 +198,7 @@ def build() -> dict[str, Any]:
         UndoBody,
         SaveQueueBody,
         CallerGroupsBody,
+        ReviewReportBody,
     ]
     schemas: dict[str, Any] = {"Error": ERROR}
     for model in models:
@@ -254,6 +271,18 @@ def build() -> dict[str, Any]:
         "/callerStatistics": _get(
             "Per caller: claims, reports, skips, expiries, releases, median call time",
             CallerStatisticsQuery,
+        ),
+        "/listReviews": _get(
+            "Reports flagged for review, oldest first, beside the place's earlier reports",
+            ListReviewsQuery,
+            ok=_answer(ReviewList, schemas),
+        ),
+        "/reviewReport": _operation(
+            "Approve a flagged report, or queue its place again (a bulk add)",
+            "staff",
+            ReviewReportBody,
+            _answer(ReviewResult, schemas),
+            (400, 401, 403, 404, 409),
         ),
         "/undoBulkAdd": _operation(
             "Remove what a bulk add queued that nobody claimed",

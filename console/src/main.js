@@ -1,6 +1,6 @@
 // Boot: read the runtime config, sign in, ask the server whether this person is staff, then
 // show the page the address names (#/overview, #/locations, #/queue, #/bulk-adds,
-// #/queues, #/callers, #/caller-statistics).
+// #/queues, #/callers, #/caller-statistics, #/reviews).
 import "tabulator-tables/dist/css/tabulator_simple.min.css";
 import "./styles.css";
 import { createApi } from "./api.js";
@@ -15,6 +15,7 @@ import { mountLocations } from "./pages/locations.js";
 import { mountOverview } from "./pages/overview.js";
 import { mountQueue } from "./pages/queue.js";
 import { mountQueues } from "./pages/queues.js";
+import { mountReviews } from "./pages/reviews.js";
 import { renderNotAuthorised, renderSignIn } from "./pages/sign_in.js";
 
 const PAGES = {
@@ -25,6 +26,7 @@ const PAGES = {
   queues: mountQueues,
   callers: mountCallers,
   "caller-statistics": mountCallerStatistics,
+  reviews: mountReviews,
 };
 
 const view = document.getElementById("view");

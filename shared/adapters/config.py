@@ -14,6 +14,7 @@ from shared.domain.call_backs import CallBackPolicy
 from shared.domain.contact_hours import ContactPolicy, parse_window
 from shared.domain.leases import LeasePolicy
 from shared.domain.rate_policy import Bucket, Limit
+from shared.domain.review import ReviewSampling, parse_sampling
 
 # How requestCall chooses among available entries: "cells" (uniform, docs/concurrency.md);
 # "naive" (longest available first) exists only as the contention benchmark's baseline.
@@ -68,6 +69,9 @@ class Settings(BaseSettings):
     rate_limit_submit_report: int = Field(20, alias="RATE_LIMIT_SUBMIT_REPORT", ge=0)
     rate_limit_lease: int = Field(30, alias="RATE_LIMIT_LEASE", ge=0)
     rate_limit_bulk: int = Field(120, alias="RATE_LIMIT_BULK", ge=0)
+    # Share of reports flagged for review per caller group (`*`: callers in none of them);
+    # the caller app's own request for review is always honoured.
+    review_sampling: str = Field("trainee=1, *=2%", alias="REVIEW_SAMPLING")
     # Cloud Tasks: the queue that cleans up leases, and how it reaches expireClaim.
     tasks_queue: str = Field("lease-expiry", alias="TASKS_QUEUE")
     tasks_location: str | None = Field(None, alias="TASKS_LOCATION")
@@ -85,6 +89,16 @@ class Settings(BaseSettings):
     def _window(cls, value: str) -> str:
         parse_window(value)
         return value
+
+    @field_validator("review_sampling")
+    @classmethod
+    def _sampling(cls, value: str) -> str:
+        parse_sampling(value)
+        return value
+
+    @property
+    def review_rules(self) -> ReviewSampling:
+        return parse_sampling(self.review_sampling)
 
     @property
     def contact_policy(self) -> ContactPolicy | None:

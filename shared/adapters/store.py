@@ -30,6 +30,9 @@ ENTRY_CHANGES = "entry_changes"
 # a caller's simultaneous requests cannot each claim an entry.
 CALLER_LEASES = "caller_leases"
 REPORTS = "reports"
+# One document per review decision, id = report id, created first by the decision: two staff
+# deciding on one report at once cannot both commit.
+REVIEW_DECISIONS = "review_decisions"
 # One document per staff "add to queue" action (several bulkEnqueue calls), for undo.
 BULK_ADDS = "bulk_adds"
 CALLERS = "callers"
@@ -58,6 +61,7 @@ ALL_COLLECTIONS: tuple[str, ...] = (
     ENTRY_CHANGES,
     CALLER_LEASES,
     REPORTS,
+    REVIEW_DECISIONS,
     BULK_ADDS,
     CALLERS,
     CALLER_DAYS,

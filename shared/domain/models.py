@@ -31,6 +31,7 @@ PriorityGroup = Annotated[int, AfterValidator(_known_group)]
 # removed (removed), or took the call back from its holder (cleared).
 Outcome = Literal["completed", "skipped", "released", "expired", "superseded", "removed", "cleared"]
 EntryStatus = Literal["open", "completed", "removed"]
+ReviewStatus = Literal["pending", "approved", "requeued"]
 
 
 class Document(BaseModel):
@@ -263,6 +264,19 @@ class Report(Document):
     entry_id: str | None = None
     # What the report did to the open entry: completed it, skipped it (requeued), or nothing.
     outcome: Literal["completed", "skipped"] | None = None
+    # Review (shared/domain/review.py): why it was flagged (empty: not flagged), where it
+    # stands, and what staff decided.
+    review_reasons: list[str] = Field(default_factory=list)
+    review_status: ReviewStatus | None = None
+    # `created_at` (ISO) + id: the order and page cursor of the review list.
+    review_key: str | None = None
+    reviewed_at: datetime | None = None
+    reviewed_by: str | None = None
+    reviewed_by_email: str | None = None
+    review_note: str | None = None
+    # A report sent back to the queue: the bulk add that did it (undoable) and its reason.
+    review_bulk_id: str | None = None
+    review_reason: str | None = None
 
 
 class BulkAdd(Document):
@@ -277,6 +291,19 @@ class BulkAdd(Document):
     added: int = 0
     undone_at: datetime | None = None
     removed: int = 0
+
+
+class ReviewDecision(Document):
+    """`review_decisions/{report id}`: staff's decision on a flagged report, created first."""
+
+    id: str
+    status: ReviewStatus
+    by: str
+    email: str | None = None
+    at: datetime
+    note: str | None = None
+    bulk_id: str | None = None
+    reason: str | None = None
 
 
 class Reason(Document):

@@ -66,6 +66,10 @@ def test_figures_follow_the_attempt_history(
         "median_call_s": 200.0,
         "median_of": 2,
         "email": None,
+        "reviews_flagged": 0,
+        "reviews_pending": 0,
+        "reviews_approved": 0,
+        "reviews_requeued": 0,
     }
     assert rows[bob_uid]["claims"] == 1
     assert (rows[bob_uid]["completed"], rows[bob_uid]["median_call_s"]) == (1, 60.0)

@@ -62,3 +62,16 @@ def test_task_names_are_hashed_and_stable() -> None:
     assert task_id("E", 1, until) == task_id("E", 1, until)
     assert task_id("E", 1, until) != task_id("E", 2, until)
     assert task_id("E", 1, until).startswith("lease-")
+
+
+def test_review_sampling_defaults_to_every_trainee_and_two_percent_of_everyone_else() -> None:
+    assert settings().review_rules.shares == (("*", 0.02), ("trainee", 1.0))
+    assert settings(REVIEW_SAMPLING="new=50%").review_rules.shares == (("new", 0.5),)
+
+
+@pytest.mark.parametrize("text", ["trainee", "trainee=2", "*=lots"])
+def test_an_unreadable_review_sampling_stops_the_settings(text: str) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=r"REVIEW_SAMPLING|review_sampling"):
+        settings(REVIEW_SAMPLING=text)

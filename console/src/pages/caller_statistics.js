@@ -1,5 +1,6 @@
 // Caller statistics: per caller, what their claims came to (reported, skipped, expired,
-// released) and how long a reported call takes, over all time or a recent period.
+// released), how long a reported call takes, and how many of their reports were flagged for
+// review and how those reviews ended, over all time or a recent period.
 import { count, duration, field, h, options } from "../dom.js";
 import { guarded } from "../notice.js";
 import { createPager } from "../pager.js";
@@ -16,6 +17,11 @@ const COLUMNS = [
   ["skips", "Skips"],
   ["expiries", "Expiries"],
   ["releases", "Releases"],
+  // Their reports flagged for review, and where those reviews stand.
+  ["reviews_flagged", "Flagged for review"],
+  ["reviews_pending", "Review pending"],
+  ["reviews_approved", "Approved"],
+  ["reviews_requeued", "Sent back"],
 ];
 const PAGE_SIZE = 20;
 
@@ -68,7 +74,11 @@ export function mountCallerStatistics(view, { api }) {
               h(
                 "tr",
                 {},
-                h("td", { colspan: 7, class: "muted" }, "Nobody has claimed a call yet."),
+                h(
+                  "td",
+                  { colspan: COLUMNS.length + 2, class: "muted" },
+                  "Nobody has claimed a call yet.",
+                ),
               ),
             ]),
       );

@@ -10,12 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.adapters import store
 from shared.adapters.auth import User
-from shared.base.clock import local_day
+from shared.base.clock import iso, local_day
 from shared.base.errors import BadRequest
 from shared.base.field_limits import TAGS_PER_REPORT, Notes, TagName, Text
-from shared.domain import call_backs, tags
+from shared.domain import call_backs, review, tags
 from shared.domain.call_backs import CallBackPolicy
 from shared.domain.models import Caller, CallerDay, Report
+from shared.domain.review import ReviewSampling
 from shared.records import entries, reasons
 
 if TYPE_CHECKING:
@@ -66,12 +67,19 @@ class ReportBody(BaseModel):
 
 
 def submit_report(
-    db: Client, user: User, body: ReportBody, now: datetime, tz: ZoneInfo, policy: CallBackPolicy
+    db: Client,
+    user: User,
+    body: ReportBody,
+    now: datetime,
+    tz: ZoneInfo,
+    policy: CallBackPolicy,
+    sampling: ReviewSampling | None = None,
 ) -> str:
     """Store the report and close the location's open entry in the same transaction.
 
     The report closes the open entry whoever holds it: the report is what the queue entry
-    asked for. A holder other than the reporter has their attempt ended `superseded`.
+    asked for. A holder other than the reporter has their attempt ended `superseded`. It is
+    flagged for review when the caller app asks, or when `sampling` picks it.
     """
     from google.cloud import firestore
 
@@ -81,14 +89,29 @@ def submit_report(
         raise BadRequest(problem, error="invalid_field")
     comeback = call_backs.comeback_at(slugs, body.do_not_call_until, now, policy)
     location_ref = db.collection(store.LOCATIONS).document(body.location)
-    if not location_ref.get(field_paths=["state"]).exists:
+    caller_ref = db.collection(store.CALLERS).document(user.uid)
+    # One round trip for both: the place must exist; the caller's groups decide the sample.
+    found_docs = {
+        s.reference.parent.id: s
+        for s in db.get_all([location_ref, caller_ref], field_paths=["state", "groups"])
+    }
+    if not found_docs[store.LOCATIONS].exists:
         raise BadRequest(
             f"Location: there is no location with id {body.location!r}.", error="unknown_location"
         )
+    groups = (found_docs[store.CALLERS].to_dict() or {}).get("groups") or []
     skipped_reason = (
         reasons.ensure(db, reasons.PREVIOUSLY_SKIPPED, "system", now) if comeback else ""
     )
+    # Fixed before the transaction: a retried transaction keeps the id, so the same decision.
     report_id = store.new_id()
+    review_reasons = review.review_reasons(
+        body.is_pending_review,
+        body.pending_review_because,
+        groups,
+        report_id,
+        sampling or ReviewSampling(),
+    )
     day = local_day(now, tz).isoformat()
 
     report_ref = db.collection(store.REPORTS).document(report_id)
@@ -112,6 +135,9 @@ def submit_report(
             availability_names=[t.name for t in found],
             do_not_call_until=comeback,
             body=body.model_dump(mode="json", by_alias=True, exclude_none=True),
+            review_reasons=review_reasons,
+            review_status="pending" if review_reasons else None,
+            review_key=f"{iso(now)}\x1f{report_id}" if review_reasons else None,
         )
         if entry is not None:
             report.entry_id = entry.id

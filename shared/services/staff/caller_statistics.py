@@ -29,6 +29,12 @@ OUTCOMES = {
     "releases": "released",
 }
 REPORTED = ("completed", "skipped")
+# Their reports by review status (shared/domain/review.py); flagged is the three together.
+REVIEWS = {
+    "reviews_pending": "pending",
+    "reviews_approved": "approved",
+    "reviews_requeued": "requeued",
+}
 
 
 class CallerStatisticsQuery(BaseModel):
@@ -92,10 +98,28 @@ def caller_row(db: Client, uid: str, since: datetime | None) -> dict[str, Any]:
         if a.get("outcome") in REPORTED
         and (d := call_seconds(a["claimed_at"], a.get("ended_at"))) is not None
     ]
+    row.update(review_counts(db, uid, since))
     row["email"] = next((a["holder_email"] for a in sample if a.get("holder_email")), None)
     row["median_call_s"] = median_seconds(durations)
     row["median_of"] = len(durations)
     return row
+
+
+def review_counts(db: Client, uid: str, since: datetime | None) -> dict[str, int]:
+    """The caller's reports flagged for review in the period, by where their review stands."""
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    counts: dict[str, int] = {}
+    for name, status in REVIEWS.items():
+        q: Any = (
+            db.collection(store.REPORTS)
+            .where(filter=FieldFilter("reported_by", "==", uid))
+            .where(filter=FieldFilter("review_status", "==", status))
+        )
+        if since is not None:
+            q = q.where(filter=FieldFilter("created_at", ">=", since))
+        counts[name] = _count(q)
+    return {"reviews_flagged": sum(counts.values()), **counts}
 
 
 def caller_statistics(db: Client, query: CallerStatisticsQuery, now: datetime) -> dict[str, Any]:
