@@ -74,6 +74,8 @@ class CallView(Answer):
     # Only with a new or held claim (not with no_claim or location_id).
     lease: LeaseView | None = None
     queue_entry: QueueEntryView | None = None
+    # Only with a claim this request made: the claim transactions it tried (benchmarks read it).
+    claim_attempts: int | None = None
 
 
 def county_record(county: County | None) -> dict[str, Any]:
