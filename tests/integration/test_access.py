@@ -1,8 +1,8 @@
 """The authorisation matrix: every function x every kind of caller -> the expected answer.
 
 Generated from the declarations in functions/main.py (`functions.declare(role=...)`), so a
-function cannot be added without its row. "pass" means the request got past authentication and authorisation (any status but
-401 and 403: the empty body may then be a 400).
+function cannot be added without its row. "pass" means the request got past authentication
+and authorisation (any status but 401 and 403: the empty body may then be a 400).
 """
 
 from __future__ import annotations
