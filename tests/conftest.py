@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests import harness
-from tools import demo, query_log
+from tools import answer_log, demo, query_log
 from tools import stack as stacklib
 
 TEST_PROJECT = os.environ.get("GOOGLE_CLOUD_PROJECT", "demo-callqueue")
@@ -22,13 +22,17 @@ QUERY_LOG = pytest.StashKey[Path]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Record every Firestore query of this run, here and in every process started from here.
+    """Record every Firestore query and every answer of this run, here and in every process
+    started from here.
 
-    The index coverage test (run last) checks them against firestore.indexes.json.
+    The index coverage test and the answers test (run last) check them against
+    firestore.indexes.json and docs/openapi.json.
     """
     folder = Path(tempfile.mkdtemp(prefix="callqueue-queries-"))
     config.stash[QUERY_LOG] = folder
     os.environ[query_log.ENV] = str(folder)
+    # And every answer the functions give (tests/integration/test_answers.py checks them).
+    os.environ[answer_log.ENV] = str(folder)
     query_log.install(folder)
 
 

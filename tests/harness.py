@@ -85,7 +85,10 @@ class InProcessApi(Api):
     """The same functions through functions-framework's app factory, without a server."""
 
     def __init__(self) -> None:
+        from tools import answer_log
+
         self._clients: dict[str, Any] = {}
+        self._record = answer_log.from_env()
 
     def client(self, function: str) -> Any:
         if function not in self._clients:
@@ -99,6 +102,8 @@ class InProcessApi(Api):
     def send(self, function: str, method: str, request: dict[str, Any]) -> Reply:
         request["query_string"] = request.pop("params")
         response = self.client(function).open("/", method=method, **request)
+        if self._record is not None and method != "OPTIONS":
+            self._record(function, response.status_code, response.get_data())
         body = response.get_json(silent=True)
         return Reply(
             response.status_code, body if body is not None else response.text, response.headers

@@ -1,5 +1,7 @@
-"""Write docs/openapi.json from the pydantic models the functions validate with.
+"""Write docs/openapi.json from the functions' declarations and their pydantic models.
 
+Every path, parameter, body and answer comes from `functions.declare(...)` in
+functions/main.py and the models it names; nothing here describes an endpoint by hand.
 `python -m tools.openapi` rewrites it; a unit test fails when the committed file is stale.
 """
 
@@ -7,134 +9,37 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+if TYPE_CHECKING:
+    from shared.services.entry_points import Declaration
+
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "docs" / "openapi.json"
-
-ERROR = {
-    "type": "object",
-    "required": ["error", "error_description"],
-    "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
-}
+REF = "#/components/schemas/{model}"
 
 
-STRING = {"type": "string"}
-INTEGER = {"type": "integer"}
-BOOLEAN = {"type": "boolean"}
-NULLABLE_STRING = {"type": ["string", "null"]}
-DATE_TIME = {"type": "string", "format": "date-time"}
+class Schemas:
+    """components.schemas, filled as models are referenced; one name, one schema."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, Any] = {}
+
+    def ref(self, model: type[BaseModel], mode: str) -> dict[str, Any]:
+        schema = model.model_json_schema(
+            by_alias=True,
+            ref_template=REF,
+            mode="serialization" if mode == "answer" else "validation",
+        )
+        for name, part in {**schema.pop("$defs", {}), model.__name__: schema}.items():
+            if self.found.setdefault(name, part) != part:
+                raise ValueError(f"two different models are named {name}")
+        return {"$ref": REF.format(model=model.__name__)}
 
 
-def _list(items: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "array", "items": items}
-
-
-def _object(**properties: dict[str, Any]) -> dict[str, Any]:
-    """A JSON object with these properties, all required (others may follow)."""
-    return {"type": "object", "required": sorted(properties), "properties": properties}
-
-
-WHO_AM_I = _object(
-    authorizedCaller=BOOLEAN,
-    authorizedStaff=BOOLEAN,
-    roles=_list(STRING),
-    uid=STRING,
-    email=NULLABLE_STRING,
-)
-LEASE = {
-    **_object(entry_id=STRING, claim_seq=INTEGER, claimed_until=DATE_TIME),
-    "properties": {
-        "entry_id": STRING,
-        "claim_seq": INTEGER,
-        "claimed_until": DATE_TIME,
-        "max_claimed_until": DATE_TIME,
-    },
-}
-# The caller contract's location (docs/api.md); the lease fields come with a new claim.
-CALL = _object(
-    id=STRING,
-    Name=STRING,
-    State=STRING,
-    **{
-        "Phone number": NULLABLE_STRING,
-        "Address": NULLABLE_STRING,
-        "Internal notes": NULLABLE_STRING,
-        "Hours": NULLABLE_STRING,
-        "County": NULLABLE_STRING,
-        "Location Type": NULLABLE_STRING,
-        "Affiliation": NULLABLE_STRING,
-        "Latest report": NULLABLE_STRING,
-        "Latest report notes": _list(NULLABLE_STRING),
-        "County vaccine info URL": _list(NULLABLE_STRING),
-        "County Vaccine locations URL": _list(NULLABLE_STRING),
-        "Latest Internal Notes": _list(NULLABLE_STRING),
-        "Availability Info": _list(STRING),
-        "Number of Reports": INTEGER,
-        "county_record": {"type": "object"},
-        "provider_record": {"type": "object"},
-        "timezone": STRING,
-        "confirm_address": BOOLEAN,
-        "confirm_hours": BOOLEAN,
-        "confirm_website": BOOLEAN,
-    },
-)
-BULK_ENQUEUED = _object(
-    added=INTEGER,
-    already_queued=INTEGER,
-    needs_attention=INTEGER,
-    not_found=_list(STRING),
-    matched=INTEGER,
-    reason=STRING,
-    priority_group=INTEGER,
-    dry_run=BOOLEAN,
-    bulk_id=NULLABLE_STRING,
-    next_cursor=NULLABLE_STRING,
-)
-
-
-def _operation(
-    summary: str,
-    role: str | None,
-    body: type[BaseModel] | None,
-    ok: dict[str, Any],
-    errors: tuple[int, ...],
-    method: str = "post",
-) -> dict[str, Any]:
-    if body is not None:
-        # Any body past MAX_BODY_BYTES (shared/adapters/web.py read_json).
-        errors = (*errors, 413)
-    operation: dict[str, Any] = {
-        "summary": summary,
-        "responses": {
-            "200": {"description": "OK", "content": {"application/json": {"schema": ok}}},
-            **{
-                str(code): {
-                    "description": "error",
-                    "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
-                    },
-                }
-                for code in sorted(set(errors))
-            },
-        },
-    }
-    if role:
-        operation["security"] = [{"firebase": []}]
-        operation["description"] = f"Needs the '{role}' role (custom claim `roles`)."
-    if body is not None:
-        operation["requestBody"] = {
-            "required": True,
-            "content": {
-                "application/json": {"schema": {"$ref": f"#/components/schemas/{body.__name__}"}}
-            },
-        }
-    return {method: operation}
-
-
-def _query(model: type[BaseModel]) -> list[dict[str, Any]]:
+def parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     """Query parameters from a pydantic model (each comes in as a string and is parsed)."""
     schema = model.model_json_schema()
     required = set(schema.get("required", []))
@@ -150,174 +55,57 @@ def _query(model: type[BaseModel]) -> list[dict[str, Any]]:
     ]
 
 
-def _answer(model: type[BaseModel], schemas: dict[str, Any]) -> dict[str, Any]:
-    """A reference to an answer's pydantic model, its schema (and nested ones) registered."""
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    schemas.update(schema.pop("$defs", {}))
-    schemas[model.__name__] = schema
-    return {"$ref": f"#/components/schemas/{model.__name__}"}
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
 
 
-def _get(
-    summary: str, query: type[BaseModel], *extra: int, ok: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """A staff GET endpoint whose query parameters come from a pydantic model."""
-    obj = ok or {"type": "object"}
-    operation = _operation(summary, "staff", None, obj, (400, 401, 403, *extra), "get")
-    operation["get"]["parameters"] = _query(query)
-    return operation
+def operation(declaration: Declaration, schemas: Schemas) -> dict[str, Any]:
+    """One path's operation, from the function's declaration."""
+    from shared.services.entry_points import resolve
+
+    error = schemas.ref(resolve("shared.base.answers:ErrorAnswer"), "answer")
+    responses: dict[str, Any] = {
+        "200": {
+            "description": "OK",
+            "content": _json(schemas.ref(resolve(declaration.answer), "answer")),
+        }
+    }
+    for status in declaration.statuses():
+        responses[str(status)] = {"description": "error", "content": _json(error)}
+    if declaration.limit is not None:
+        responses["429"] = {
+            "description": "too many requests: retry after the header's seconds",
+            "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+            "content": _json(error),
+        }
+    found: dict[str, Any] = {"summary": declaration.summary, "responses": responses}
+    if declaration.role == "task":
+        found["description"] = "Cloud Tasks only (its OIDC token)."
+    else:
+        found["security"] = [{"firebase": []}]
+        found["description"] = (
+            "Any signed-in user."
+            if declaration.role == "any"
+            else f"Needs the '{declaration.role}' role (custom claim `roles`)."
+        )
+    if declaration.query is not None:
+        found["parameters"] = parameters(resolve(declaration.query))
+    if declaration.body is not None:
+        found["requestBody"] = {
+            "required": True,
+            "content": _json(schemas.ref(resolve(declaration.body), "body")),
+        }
+    return found
 
 
 def build() -> dict[str, Any]:
-    from shared.services.caller.calls import CallQuery
-    from shared.services.caller.lease_changes import ExpiryTask, LeaseRef
-    from shared.services.caller.reports import ReportBody
-    from shared.services.staff.bulk_add_admin import ListBulkAddsQuery, UndoBody
-    from shared.services.staff.caller_statistics import CallerStatisticsQuery
-    from shared.services.staff.enqueue import BulkEnqueueBody
-    from shared.services.staff.entry_admin import (
-        EntryDetailsQuery,
-        ListEntriesQuery,
-        UpdateEntriesBody,
-    )
-    from shared.services.staff.locations import LocationQuery
-    from shared.services.staff.queues import CallerGroupsBody, ListCallersQuery, SaveQueueBody
-    from shared.services.staff.reviews import (
-        ListReviewsQuery,
-        ReviewList,
-        ReviewReportBody,
-        ReviewResult,
-    )
+    from functions.main import functions
 
-    models: list[type[BaseModel]] = [
-        BulkEnqueueBody,
-        ReportBody,
-        LeaseRef,
-        ExpiryTask,
-        UpdateEntriesBody,
-        UndoBody,
-        SaveQueueBody,
-        CallerGroupsBody,
-        ReviewReportBody,
-    ]
-    schemas: dict[str, Any] = {"Error": ERROR}
-    for model in models:
-        schema = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
-        schemas.update(schema.pop("$defs", {}))
-        schemas[model.__name__] = schema
-    obj = {"type": "object"}
+    schemas = Schemas()
     paths = {
-        "/checkAuth": _operation("Who am I", "any", None, WHO_AM_I, (401,), "get"),
-        "/requestCall": {
-            "post": {
-                **_operation(
-                    "Next location to call, claimed",
-                    "caller",
-                    None,
-                    CALL,
-                    (400, 401, 403, 404, 429),
-                )["post"],
-                "parameters": _query(CallQuery),
-            }
-        },
-        "/submitReport": _operation(
-            "Store a report; completes the queue entry",
-            "caller",
-            ReportBody,
-            _object(created=_list(STRING)),
-            (400, 401, 403, 409),
-        ),
-        "/callerStats": _operation(
-            "Reports by me: total and today",
-            "caller",
-            None,
-            _object(total=INTEGER, today=INTEGER),
-            (401, 403),
-            "get",
-        ),
-        "/extendCall": _operation(
-            "Extend my lease", "caller", LeaseRef, LEASE, (400, 401, 403, 404, 409)
-        ),
-        "/releaseCall": _operation(
-            "Give my call back",
-            "caller",
-            LeaseRef,
-            _object(released={"const": True}),
-            (400, 401, 403, 404, 409),
-        ),
-        "/bulkEnqueue": _operation(
-            "Queue many locations with a reason",
-            "staff",
-            BulkEnqueueBody,
-            BULK_ENQUEUED,
-            (400, 401, 403, 404, 409),
-        ),
-        "/updateEntries": _operation(
-            "Remove or resume queue entries",
-            "staff",
-            UpdateEntriesBody,
-            _object(
-                action=STRING, changed=INTEGER, unchanged=_list(STRING), not_found=_list(STRING)
-            ),
-            (400, 401, 403, 409),
-        ),
-        "/listEntries": _get("Open queue entries, a page at a time", ListEntriesQuery),
-        "/listLocations": _get("Locations matching a filter, a page at a time", LocationQuery),
-        "/locationFacets": _operation(
-            "Values for the console's filters", "staff", None, obj, (401, 403), "get"
-        ),
-        "/entryDetails": _get("One entry, its attempts and reports", EntryDetailsQuery, 404),
-        "/listBulkAdds": _get("Recent bulk adds", ListBulkAddsQuery),
-        "/callerStatistics": _get(
-            "Per caller: claims, reports, skips, expiries, releases, median call time",
-            CallerStatisticsQuery,
-        ),
-        "/listReviews": _get(
-            "Reports flagged for review, oldest first, beside the place's earlier reports",
-            ListReviewsQuery,
-            ok=_answer(ReviewList, schemas),
-        ),
-        "/reviewReport": _operation(
-            "Approve a flagged report, or queue its place again (a bulk add)",
-            "staff",
-            ReviewReportBody,
-            _answer(ReviewResult, schemas),
-            (400, 401, 403, 404, 409),
-        ),
-        "/undoBulkAdd": _operation(
-            "Remove what a bulk add queued that nobody claimed",
-            "staff",
-            UndoBody,
-            _object(bulk_id=STRING, removed=INTEGER, kept=INTEGER, remaining=INTEGER),
-            (400, 401, 403, 404),
-        ),
-        "/saveQueue": _operation(
-            "Create or replace a queue", "staff", SaveQueueBody, obj, (400, 401, 403)
-        ),
-        "/listQueues": _operation(
-            "Every queue in fall-through order", "staff", None, obj, (401, 403), "get"
-        ),
-        "/listCallers": _get("Users with the caller role and their groups", ListCallersQuery),
-        "/setCallerGroups": _operation(
-            "Replace a caller's groups", "staff", CallerGroupsBody, obj, (400, 401, 403, 404)
-        ),
-        "/queueOverview": _operation(
-            "Counts by status and group; claims and reports per hour",
-            "staff",
-            None,
-            obj,
-            (401, 403),
-            "get",
-        ),
-        "/expireClaim": _operation(
-            "Lease clean-up (Cloud Tasks only)",
-            None,
-            ExpiryTask,
-            _object(expired=BOOLEAN, verdict=STRING),
-            (400, 401, 403, 409),
-        ),
+        f"/{d.name}": {d.methods[0].lower(): operation(d, schemas)}
+        for d in sorted(functions, key=lambda d: d.name)
     }
-    _rate_limited(paths)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Call queue", "version": "1"},
@@ -327,7 +115,7 @@ def build() -> dict[str, Any]:
         ],
         "paths": paths,
         "components": {
-            "schemas": schemas,
+            "schemas": schemas.found,
             "securitySchemes": {
                 "firebase": {
                     "type": "http",
@@ -337,22 +125,6 @@ def build() -> dict[str, Any]:
             },
         },
     }
-
-
-def _rate_limited(paths: dict[str, Any]) -> None:
-    """Every function with a rate limit documents its 429 and the Retry-After header."""
-    from functions.main import LIMITED
-
-    for name in LIMITED:
-        for operation in paths[f"/{name}"].values():
-            if isinstance(operation, dict) and "responses" in operation:
-                operation["responses"]["429"] = {
-                    "description": "too many requests: retry after the header's seconds",
-                    "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
-                    "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
-                    },
-                }
 
 
 def render() -> str:

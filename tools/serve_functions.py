@@ -23,15 +23,23 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 def function_names(source: Path = SOURCE) -> list[str]:
-    """The names in `__all__` of functions/main.py (read without importing it)."""
+    """The functions declared in functions/main.py (`@functions.declare(...)`), read without
+    importing it."""
     tree = ast.parse(source.read_text())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
-        ):
-            value = ast.literal_eval(node.value)
-            return [str(v) for v in value]
-    raise SystemExit(f"{source} has no __all__ listing its functions")
+    names = sorted(
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef)
+        and any(
+            isinstance(d, ast.Call)
+            and isinstance(d.func, ast.Attribute)
+            and d.func.attr == "declare"
+            for d in node.decorator_list
+        )
+    )
+    if not names:
+        raise SystemExit(f"{source} declares no functions")
+    return names
 
 
 def _root_path(app: WSGIApp) -> WSGIApp:
@@ -73,12 +81,15 @@ def build_app(project: str, region: str, source: Path = SOURCE) -> WSGIApp:
 
     names = function_names(source)
     prefix = f"/{project}/{region}"
-    mounts = {
-        f"{prefix}/{name}": _root_path(
-            functions_framework.create_app(name, str(source))  # type: ignore[no-untyped-call]
-        )
-        for name in names
-    }
+    from tools import answer_log
+
+    record = answer_log.from_env()
+    mounts: dict[str, WSGIApp] = {}
+    for name in names:
+        app: WSGIApp = functions_framework.create_app(name, str(source))  # type: ignore[no-untyped-call]
+        if record is not None:
+            app = answer_log.recording(app, name, record)
+        mounts[f"{prefix}/{name}"] = _root_path(app)
     return DispatcherMiddleware(_index(names, prefix), mounts)
 
 

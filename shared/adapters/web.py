@@ -219,7 +219,6 @@ def endpoint(
 
         run.__name__ = handler.__name__
         run.__doc__ = handler.__doc__
-        run.methods = methods  # type: ignore[attr-defined]  # read by the access tests
         return run
 
     return wrap

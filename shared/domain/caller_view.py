@@ -4,8 +4,78 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
+from shared.base.answers import Answer, Moment, NoRecord
 from shared.base.clock import iso
 from shared.domain.models import County, Entry, Location, Provider
+
+
+class CountyRecord(Answer):
+    id: str
+    County: str
+    vaccine_info_url: str | None = Field(alias="Vaccine info URL")
+    vaccine_locations_url: str | None = Field(alias="Vaccine locations URL")
+    Notes: str | None
+
+
+class ProviderRecord(Answer):
+    id: str
+    Provider: str
+    vaccine_info_url: str | None = Field(alias="Vaccine info URL")
+    public_notes: str | None = Field(alias="Public Notes")
+    Phase: list[str]
+    network_type: str | None = Field(alias="Provider network type")
+    last_updated: str | None = Field(alias="Last Updated")
+
+
+class LeaseView(Answer):
+    """The lease object later calls (extend, release) take back as their body."""
+
+    entry_id: str
+    claim_seq: int
+    claimed_until: Moment
+    # Absent when the lease has no upper bound.
+    max_claimed_until: Moment | None = None
+
+
+class QueueEntryView(Answer):
+    reason: str
+    priority_group: int
+
+
+class CallView(Answer):
+    """requestCall's answer: the caller contract's location, keys as the app reads them."""
+
+    id: str
+    Name: str
+    phone: str | None = Field(alias="Phone number")
+    Address: str | None
+    internal_notes: str | None = Field(alias="Internal notes")
+    Hours: str | None
+    Website: str | None
+    State: str
+    County: str | None
+    location_type: str | None = Field(alias="Location Type")
+    Affiliation: str | None
+    latest_report: Moment | None = Field(alias="Latest report")
+    latest_report_notes: list[str | None] = Field(alias="Latest report notes")
+    county_info_url: list[str | None] = Field(alias="County vaccine info URL")
+    county_locations_url: list[str | None] = Field(alias="County Vaccine locations URL")
+    latest_internal_notes: list[str | None] = Field(alias="Latest Internal Notes")
+    availability_info: list[str] = Field(alias="Availability Info")
+    number_of_reports: int = Field(alias="Number of Reports")
+    county_record: CountyRecord | NoRecord
+    provider_record: ProviderRecord | NoRecord
+    timezone: str
+    confirm_address: bool
+    confirm_hours: bool
+    confirm_website: bool
+    # Only with a new or held claim (not with no_claim or location_id).
+    lease: LeaseView | None = None
+    queue_entry: QueueEntryView | None = None
+    # Only with a claim this request made: the claim transactions it tried (benchmarks read it).
+    claim_attempts: int | None = None
 
 
 def county_record(county: County | None) -> dict[str, Any]:

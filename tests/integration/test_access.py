@@ -1,8 +1,8 @@
 """The authorisation matrix: every function x every kind of caller -> the expected answer.
 
-Generated from `ACCESS` in functions/main.py, so a function cannot be added without its
-row. "pass" means the request got past authentication and authorisation (any status but
-401 and 403: the empty body may then be a 400).
+Generated from the declarations in functions/main.py (`functions.declare(role=...)`), so a
+function cannot be added without its row. "pass" means the request got past authentication
+and authorisation (any status but 401 and 403: the empty body may then be a 400).
 """
 
 from __future__ import annotations
@@ -25,16 +25,15 @@ PASS = "pass"
 
 
 def access() -> dict[str, str]:
-    from functions.main import ACCESS
+    from functions.main import functions
 
-    return dict(ACCESS)
+    return {d.name: d.role for d in functions}
 
 
 def methods(function: str) -> tuple[str, ...]:
-    import functions.main
+    from functions.main import functions
 
-    found: tuple[str, ...] = getattr(functions.main, function).methods
-    return found
+    return functions[function].methods
 
 
 def _claims(token: str) -> dict[str, Any]:

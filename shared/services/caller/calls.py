@@ -25,6 +25,8 @@ from shared.services.caller import backfill
 if TYPE_CHECKING:
     from google.cloud.firestore import Client, Transaction
 
+    from shared.adapters.config import Settings
+
 _rng = random.SystemRandom()
 # Closed places one request moves to their next opening before it answers "nothing to call":
 # each closed place costs one such write per closed period, shared by the requests that meet it.
@@ -72,6 +74,30 @@ class Taken:
 
     entry: Entry
     new: bool
+
+
+def serve_call(
+    db: Client, settings: Settings, user: User, query: CallQuery, now: datetime
+) -> dict[str, Any]:
+    """requestCall: `request_call` with the settings' policies; schedules each new lease's end."""
+    from shared.services.caller import lease_tasks
+
+    def schedule(entry: Entry) -> bool:
+        assert entry.claimed_until is not None
+        return lease_tasks.schedule(db, settings, entry.id, entry.claim_seq, entry.claimed_until)
+
+    return request_call(
+        db,
+        user,
+        query,
+        now,
+        settings.lease_policy,
+        window_size=settings.candidate_window,
+        max_attempts=settings.max_claim_attempts,
+        on_claim=schedule,
+        strategy=settings.draw_strategy,
+        contact=settings.contact_policy,
+    )
 
 
 def request_call(

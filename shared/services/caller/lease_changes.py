@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.adapters import store
+from shared.base.answers import Answer
 from shared.base.errors import Conflict, NotFound
 from shared.domain import leases
 from shared.domain.leases import LeasePolicy
@@ -16,6 +17,8 @@ from shared.records import entries
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client, Transaction
+
+    from shared.adapters.config import Settings
 
 REFUSALS = {
     "unknown_entry": (NotFound, "There is no queue entry {entry_id!r}."),
@@ -121,3 +124,64 @@ def expire(db: Client, task: ExpiryTask, now: datetime, policy: LeasePolicy) -> 
         }
 
     return entries.transact(db, run)
+
+
+class Released(Answer):
+    """releaseCall's answer."""
+
+    released: Literal[True] = True
+
+
+class Expiry(Answer):
+    """expireClaim's answer: whether this task ended the lease, and why (not)."""
+
+    expired: bool
+    verdict: str
+    # With an expiry that happened: the entry's count of expiries and its attention flag.
+    expiries: int | None = None
+    needs_attention: bool | None = None
+
+
+def extend_call(
+    db: Client, settings: Settings, uid: str, ref: LeaseRef, now: datetime
+) -> dict[str, Any]:
+    """extendCall: extend the lease, schedule its clean-up, answer the new lease."""
+    from shared.domain import caller_view
+    from shared.services.caller import lease_tasks
+
+    entry = extend(db, uid, ref, now, settings.lease_policy)
+    assert entry.claimed_until is not None
+    lease_tasks.schedule(db, settings, entry.id, entry.claim_seq, entry.claimed_until)
+    return caller_view.lease(entry)
+
+
+def release_call(
+    db: Client, settings: Settings, uid: str, ref: LeaseRef, now: datetime
+) -> Released:
+    """releaseCall: give the lease back."""
+    release(db, uid, ref, now, settings.lease_policy)
+    return Released()
+
+
+def expire_task(
+    db: Client, settings: Settings, task: ExpiryTask, now: datetime, task_name: str | None
+) -> dict[str, Any]:
+    """expireClaim: end the lease if it ran out; Conflict (retried later) if it has not."""
+    from shared.base import logs
+    from shared.services.caller import lease_tasks
+
+    result = expire(db, task, now, settings.lease_policy)
+    # Tasks kept while Cloud Tasks refused them are scheduled from here too: after a busy
+    # spell no claim may come, but the expiries of its last leases do.
+    lease_tasks.drain_now_and_then(db, settings)
+    logs.info(
+        "lease expiry task",
+        entry_id=task.entry_id,
+        claim_seq=task.claim_seq,
+        task=task_name,
+        **result,
+    )
+    if result["verdict"] == "not_ended":
+        # Early delivery: a non-2xx answer makes Cloud Tasks try again later.
+        raise Conflict("The lease has not ended yet.", error="not_ended")
+    return result

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.adapters import store
 from shared.adapters.auth import User
+from shared.base.answers import Answer
 from shared.base.clock import iso, local_day
 from shared.base.errors import BadRequest
 from shared.base.field_limits import TAGS_PER_REPORT, Notes, TagName, Text
@@ -21,6 +22,8 @@ from shared.records import entries, reasons
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client, Transaction
+
+    from shared.adapters.config import Settings
 
 Vaccine = Literal["Moderna", "Pfizer", "Johnson & Johnson", "Other"]
 
@@ -64,6 +67,27 @@ class ReportBody(BaseModel):
             return value.astimezone(UTC)
         except OverflowError as exc:
             raise ValueError("is out of range") from exc
+
+
+class Created(Answer):
+    """submitReport's answer (the caller contract): the id of the report stored."""
+
+    created: list[str]
+
+
+class CallerStats(Answer):
+    """callerStats' answer (the caller contract)."""
+
+    total: int
+    today: int
+
+
+def report(db: Client, settings: Settings, user: User, body: ReportBody, now: datetime) -> Created:
+    """submitReport: store the report, answer its id."""
+    found = submit_report(
+        db, user, body, now, settings.tz, settings.call_backs, settings.review_rules
+    )
+    return Created(created=[found])
 
 
 def submit_report(

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.adapters import store
 from shared.adapters.auth import User
+from shared.base.answers import Answer, Moment
 from shared.base.clock import iso
 from shared.base.errors import NotFound
 from shared.domain.models import BulkAdd, Entry
@@ -107,3 +108,30 @@ def _remove_unclaimed(db: Client, entry_id: str, by: str, now: datetime) -> bool
         return entries.transact(db, run)
     except entries.Stale:
         return False
+
+
+class BulkAddRow(Answer):
+    bulk_id: str
+    by: str
+    email: str | None
+    at: Moment
+    reason: str
+    priority_group: int
+    added: int
+    undone_at: Moment | None
+    removed: int
+
+
+class BulkAddList(Answer):
+    """listBulkAdds' answer, newest first."""
+
+    bulk_adds: list[BulkAddRow]
+
+
+class Undone(Answer):
+    """undoBulkAdd's answer."""
+
+    bulk_id: str
+    removed: int
+    kept: int
+    remaining: int

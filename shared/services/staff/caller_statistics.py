@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.adapters import store
+from shared.base.answers import Answer, Moment
 from shared.base.clock import iso
 
 if TYPE_CHECKING:
@@ -142,3 +143,31 @@ def caller_statistics(db: Client, query: CallerStatisticsQuery, now: datetime) -
         "total": total,
         "next_page_token": uids[-1] if more else None,
     }
+
+
+class CallerRow(Answer):
+    """One caller's figures over the period."""
+
+    uid: str
+    email: str | None
+    claims: int
+    completed: int
+    skips: int
+    expiries: int
+    releases: int
+    median_call_s: float | None
+    median_of: int
+    # Reports of theirs flagged for review, and where those stand.
+    reviews_flagged: int
+    reviews_pending: int
+    reviews_approved: int
+    reviews_requeued: int
+
+
+class CallerFigures(Answer):
+    """callerStatistics' answer."""
+
+    callers: list[CallerRow]
+    since: Moment | None
+    total: int
+    next_page_token: str | None

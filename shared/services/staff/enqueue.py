@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.adapters import store
 from shared.adapters.auth import User
+from shared.base.answers import Answer
 from shared.base.errors import TooLarge
 from shared.domain.models import DEFAULT_PRIORITY_GROUP, DEFAULT_QUEUE, PriorityGroup
 from shared.records import bulk_adds, entries, merges, openings, reasons, saved_queues
@@ -172,3 +173,20 @@ def _by_filter(
         )
     query = locations.base_query(db, flt).select(["state"])
     return {s.id: str((s.to_dict() or {}).get("state") or "") for s in query.stream()}, None
+
+
+class BulkEnqueued(Answer):
+    """bulkEnqueue's answer: what the call added, raised, skipped and could not find."""
+
+    added: int
+    raised: int
+    already_queued: int
+    needs_attention: int
+    not_found: list[str]
+    matched: int
+    reason: str
+    priority_group: int
+    queue: str
+    dry_run: bool
+    bulk_id: str | None
+    next_cursor: str | None

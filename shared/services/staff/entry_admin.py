@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.adapters import store
 from shared.adapters.auth import User
+from shared.base.answers import Answer, Moment
 from shared.base.clock import iso
 from shared.base.errors import NotFound
 from shared.domain import leases
@@ -305,3 +306,73 @@ def entry_details(db: Client, query: EntryDetailsQuery, now: datetime) -> dict[s
             for r in sorted(found, key=lambda r: r.created_at)
         ],
     }
+
+
+class EntriesUpdated(Answer):
+    """updateEntries' answer."""
+
+    action: str
+    changed: int
+    unchanged: list[str]
+    not_found: list[str]
+
+
+class EntryRow(Answer):
+    """One open queue entry as the console's Queue page shows it."""
+
+    entry_id: str
+    location_id: str
+    location_name: str | None
+    state: str
+    reason: str
+    extra_reasons: list[str]
+    priority_group: int
+    queue: str
+    status: str
+    holder: str | None
+    holder_email: str | None
+    claimed_until: Moment | None
+    time_left_s: int | None
+    available_at: Moment
+    expiries: int
+    added_at: Moment
+    added_by: str
+    position: float
+    open: bool
+
+
+class EntryPage(Answer):
+    """listEntries' answer."""
+
+    entries: list[EntryRow]
+    total: int
+    next_page_token: str | None
+
+
+class AttemptRow(Answer):
+    claim_seq: int
+    holder: str
+    holder_email: str | None
+    claimed_at: Moment
+    claimed_until: Moment
+    ended_at: Moment | None
+    outcome: str | None
+    duration_s: int | None
+
+
+class ReportRow(Answer):
+    id: str
+    reported_by: str
+    reporter_email: str | None
+    created_at: Moment
+    availability_names: list[str]
+    notes: str | None
+    outcome: str | None
+
+
+class EntryHistory(Answer):
+    """entryDetails' answer: the entry, its attempts and its reports."""
+
+    entry: EntryRow
+    attempts: list[AttemptRow]
+    reports: list[ReportRow]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.adapters import store
+from shared.base.answers import Answer
 from shared.domain.models import PRIORITY_GROUPS, Reason
 
 if TYPE_CHECKING:
@@ -194,3 +195,38 @@ def facets(db: Client, project_id: str) -> dict[str, Any]:
         "reasons": [{"id": r.id, "name": r.name} for r in sorted(reasons, key=lambda r: r.name)],
         "priority_groups": list(PRIORITY_GROUPS),
     }
+
+
+class LocationRow(Answer):
+    id: str
+    name: str | None
+    state: str | None
+    county: str | None
+    location_type: str | None
+    affiliation: str | None
+    address: str | None
+    queued: bool
+
+
+class LocationPage(Answer):
+    """listLocations' answer."""
+
+    locations: list[LocationRow]
+    total: int
+    next_page_token: str | None
+
+
+class ReasonChoice(Answer):
+    id: str
+    name: str
+
+
+class Facets(Answer):
+    """locationFacets' answer: the values the console's filters offer."""
+
+    states: list[str]
+    counties: list[str]
+    location_types: list[str]
+    affiliations: list[str]
+    reasons: list[ReasonChoice]
+    priority_groups: list[int]

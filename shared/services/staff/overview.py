@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from shared.adapters import store
+from shared.base.answers import Answer, Moment
 from shared.base.clock import iso
 from shared.domain.models import PRIORITY_GROUPS
 
@@ -63,3 +64,20 @@ def _times(db: Client, collection: str, field: str, since: datetime) -> list[dat
         if isinstance(value, datetime):
             found.append(value)
     return found
+
+
+class HourFigures(Answer):
+    hour: Moment
+    claims: int
+    reports: int
+
+
+class Overview(Answer):
+    """queueOverview's answer."""
+
+    open: int
+    # By status (available, claimed, ...) and by priority group ("1", "2", ...).
+    by_status: dict[str, int]
+    by_group: dict[str, int]
+    per_hour: list[HourFigures]
+    generated_at: Moment

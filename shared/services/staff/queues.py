@@ -16,6 +16,7 @@ from pydantic import (
 
 from shared.adapters import auth, store
 from shared.adapters.auth import User
+from shared.base.answers import Answer, Moment
 from shared.base.clock import iso
 from shared.domain import routing
 from shared.domain.models import Caller, Queue
@@ -137,3 +138,37 @@ def set_caller_groups(db: Client, body: CallerGroupsBody, project_id: str) -> di
     email = auth.email_of(body.uid, project_id)
     entries.set_caller_groups(db, body.uid, body.groups, email)
     return {"uid": body.uid, "email": email, "groups": body.groups}
+
+
+class QueueView(Answer):
+    """A queue as listQueues shows it; saveQueue's answer."""
+
+    name: str
+    description: str
+    groups: list[str]
+    order: int
+    backfill_min: int
+    saved: bool
+    updated_at: Moment | None
+    updated_by: str | None
+
+
+class QueueList(Answer):
+    """listQueues' answer, in fall-through order."""
+
+    queues: list[QueueView]
+
+
+class CallerGroups(Answer):
+    """One caller and their groups; setCallerGroups' answer."""
+
+    uid: str
+    email: str | None
+    groups: list[str]
+
+
+class CallerPage(Answer):
+    """listCallers' answer."""
+
+    callers: list[CallerGroups]
+    next_page_token: str | None

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.adapters import store
 from shared.adapters.auth import User
+from shared.base.answers import Answer
 from shared.base.clock import iso
 from shared.base.errors import BadRequest, Conflict, NotFound
 from shared.base.field_limits import Notes
@@ -75,7 +76,7 @@ class ReviewReportBody(BaseModel):
         return self
 
 
-class PreviousReport(BaseModel):
+class PreviousReport(Answer):
     report_id: str
     created_at: str
     reporter_email: str | None
@@ -84,7 +85,7 @@ class PreviousReport(BaseModel):
     review_status: ReviewStatus | None
 
 
-class ReviewLocation(BaseModel):
+class ReviewLocation(Answer):
     id: str
     name: str | None
     phone: str | None
@@ -93,7 +94,7 @@ class ReviewLocation(BaseModel):
     state: str | None
 
 
-class ReviewRow(BaseModel):
+class ReviewRow(Answer):
     report_id: str
     created_at: str
     reported_by: str
@@ -113,7 +114,7 @@ class ReviewRow(BaseModel):
     previous_reports: list[PreviousReport]
 
 
-class ReviewList(BaseModel):
+class ReviewList(Answer):
     """listReviews' answer."""
 
     reviews: list[ReviewRow]
@@ -121,7 +122,7 @@ class ReviewList(BaseModel):
     next_page_token: str | None
 
 
-class ReviewResult(BaseModel):
+class ReviewResult(Answer):
     """reviewReport's answer; a requeue names its bulk add (undo it on Bulk adds)."""
 
     report_id: str

@@ -1,0 +1,245 @@
+"""One declaration per HTTP function: its role, rate-limit bucket, request and answer models.
+
+`Functions` is the table an entry-point module builds from its own decorators; ACCESS,
+LIMITED, `__all__`, the OpenAPI document and the authorisation matrix test read it. Models
+are named as "module:Class" strings and imported on first use, so a function's cold start
+loads only the modules of the models it declares.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from shared.adapters import web
+from shared.base import logs
+
+if TYPE_CHECKING:
+    import flask
+    from google.cloud.firestore import Client
+
+    from shared.adapters.auth import Role, User
+    from shared.adapters.config import Settings
+    from shared.domain.rate_policy import Bucket
+
+Access = Literal["caller", "staff", "any", "task"]
+Q = TypeVar("Q")
+B = TypeVar("B")
+Handler = Callable[["Call[Any, Any]"], Any]
+
+
+def resolve(name: str) -> type[BaseModel]:
+    """The model a "module:Class" string names (imported on first use)."""
+    module, _, attribute = name.partition(":")
+    model = getattr(importlib.import_module(module), attribute)
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise TypeError(f"{name} is not a pydantic model")
+    return model
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """Everything the HTTP boundary needs to know about one function."""
+
+    name: str
+    methods: tuple[str, ...]
+    role: Access
+    answer: str
+    query: str | None = None
+    body: str | None = None
+    limit: Bucket | None = None
+    # Refusals beyond those every declaration implies (401/403 by role, 400 for a request
+    # model, 413 for a body, 429 for a limit); published in the OpenAPI document.
+    errors: tuple[int, ...] = ()
+    summary: str = ""
+
+    def statuses(self) -> tuple[int, ...]:
+        """Every error status the function may answer with."""
+        found = {401, *self.errors}
+        if self.role in ("caller", "staff"):
+            found.add(403)
+        if self.role == "task":
+            found.add(403)
+        if self.query is not None or self.body is not None:
+            found.add(400)
+        if self.body is not None:
+            found.add(413)
+        if self.limit is not None:
+            found.add(429)
+        return tuple(sorted(found))
+
+
+class Call(Generic[Q, B]):
+    """One request past authorisation, parsing and the rate limit: what a handler reads."""
+
+    def __init__(
+        self, request: flask.Request, settings: Settings, user: User | None, query: Q, body: B
+    ) -> None:
+        self.request = request
+        self.settings = settings
+        self._user = user
+        self.query = query
+        self.body = body
+
+    @property
+    def user(self) -> User:
+        assert self._user is not None, "task functions have no signed-in user"
+        return self._user
+
+    @cached_property
+    def db(self) -> Client:
+        from shared.adapters import store
+
+        return store.client(self.settings.project_id)
+
+    @cached_property
+    def now(self) -> datetime:
+        from shared.base import clock
+
+        return clock.now()
+
+
+class Functions:
+    """The declarations of one entry-point module, in the order its functions appear."""
+
+    def __init__(self) -> None:
+        self._declared: dict[str, Declaration] = {}
+
+    def __iter__(self) -> Iterator[Declaration]:
+        return iter(self._declared.values())
+
+    def __getitem__(self, name: str) -> Declaration:
+        return self._declared[name]
+
+    def names(self) -> list[str]:
+        return sorted(self._declared)
+
+    def access(self) -> dict[str, Access]:
+        return {d.name: d.role for d in self}
+
+    def limited(self) -> dict[str, Bucket]:
+        return {d.name: d.limit for d in self if d.limit is not None}
+
+    def declare(
+        self,
+        *methods: str,
+        role: Access,
+        answer: str,
+        query: str | None = None,
+        body: str | None = None,
+        limit: Bucket | None = None,
+        errors: tuple[int, ...] = (),
+    ) -> Callable[[Handler], Callable[[flask.Request], flask.Response]]:
+        """Declare an HTTP function: the decorated handler gets a `Call`, answers `answer`."""
+
+        def wrap(handler: Handler) -> Callable[[flask.Request], flask.Response]:
+            import functions_framework
+
+            doc = (handler.__doc__ or "").strip()
+            declaration = Declaration(
+                name=handler.__name__,
+                methods=methods,
+                role=role,
+                answer=answer,
+                query=query,
+                body=body,
+                limit=limit,
+                errors=errors,
+                summary=doc.splitlines()[0] if doc else "",
+            )
+            if declaration.name in self._declared:
+                raise ValueError(f"{declaration.name} is declared twice")
+            self._declared[declaration.name] = declaration
+
+            def serve(request: flask.Request) -> Any:
+                return answer_of(declaration, handler(prepare(declaration, request)))
+
+            serve.__name__ = handler.__name__
+            serve.__doc__ = handler.__doc__
+            run = web.endpoint(methods)(serve)
+            run.declaration = declaration  # type: ignore[attr-defined]
+            functions_framework.http(run)  # registers it as an HTTP function; answers it as is
+            return run
+
+        return wrap
+
+
+def prepare(declaration: Declaration, request: flask.Request) -> Call[Any, Any]:
+    """Authorise, parse, then charge the rate limit: a malformed request costs no write."""
+    from shared.adapters.config import get_settings
+
+    settings = get_settings()
+    user = authorise(declaration.role, request, settings)
+    query = body = None
+    if declaration.query is not None:
+        query = web.parse(resolve(declaration.query), request.args.to_dict())
+    if declaration.body is not None:
+        body = web.parse(resolve(declaration.body), web.read_json(request, settings.max_body_bytes))
+    if declaration.limit is not None:
+        assert user is not None
+        charge(user, declaration.limit, settings)
+    return Call(request, settings, user, query, body)
+
+
+def authorise(role: Access, request: flask.Request, settings: Settings) -> User | None:
+    """The signed-in user, if `role` lets them in; None for Cloud Tasks' calls."""
+    from shared.adapters import auth
+
+    if role == "task":
+        if settings.task_auth_required:
+            if settings.skip_task_auth:
+                logs.error("SKIP_TASK_AUTH is ignored outside the local emulators")
+            auth.verify_task(
+                request.headers.get("Authorization"),
+                settings.task_audience,
+                settings.task_service_account,
+            )
+        return None
+    user = auth.verify(
+        request.headers.get("Authorization"),
+        settings.project_id,
+        settings.revocation_check_seconds,
+    )
+    if role == "any":
+        return user
+    required: Role = role
+    return auth.require(user, required)
+
+
+def charge(user: User, bucket: Bucket, settings: Settings) -> None:
+    """Count the request against the user's limit for `bucket`: 429 when over it."""
+    from shared.adapters import store
+    from shared.base import clock
+    from shared.records import rate_limits
+
+    limit = settings.rate_limit(bucket)
+    rate_limits.charge(store.client(settings.project_id), user.uid, limit, clock.now())
+
+
+def answer_of(declaration: Declaration, answer: Any) -> Any:
+    """The JSON of a handler's answer, checked against the declared model.
+
+    A model is dumped by alias. A dict is sent as built; one that does not fit the model is
+    logged, not refused: the recorded-answers test fails the build on it instead.
+    """
+    model = resolve(declaration.answer)
+    if isinstance(answer, BaseModel):
+        if not isinstance(answer, model):
+            raise TypeError(f"{declaration.name} answered a {type(answer).__name__}")
+        return answer.model_dump(mode="json", by_alias=True)
+    try:
+        model.model_validate(answer)
+    except ValidationError as exc:
+        logs.error(
+            "answer does not match its declared model",
+            function=declaration.name,
+            model=declaration.answer,
+            error=web.describe_validation(exc),
+        )
+    return answer
