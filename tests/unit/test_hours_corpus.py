@@ -211,4 +211,5 @@ def test_closed_text_is_deferred_not_offered(text: str) -> None:
     policy = contact_hours.ContactPolicy(default=contact_hours.ALWAYS)
     now = local("Mon 10:00")
     opening = contact_hours.opening_for(policy, text, "America/Los_Angeles", "CA", None, now)
-    assert opening is not None and opening > now
+    assert opening is not None
+    assert opening > now
