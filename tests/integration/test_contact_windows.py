@@ -23,7 +23,7 @@ MONDAY_9_CALIFORNIA = 23 * HOUR
 
 @pytest.fixture
 def windowed(inproc: InProcessApi, monkeypatch: pytest.MonkeyPatch) -> InProcessApi:
-    """Functions in this process with contact windows on (the local stack turns them off)."""
+    """Functions in this process with contact windows on (as everywhere; said for the reader)."""
     from shared.adapters.config import get_settings
 
     monkeypatch.setenv("CONTACT_WINDOWS", "true")
