@@ -114,7 +114,10 @@ def test_the_stored_zone_decides_where_a_state_spans_two(
     enqueue(windowed, staff_token, [el_paso, houston])
     callers = iter(users.callers(3))
     clock.at(MONDAY_9_CENTRAL)
-    assert request(windowed, next(callers)) == (200, houston)
+    first = next(callers)
+    assert request(windowed, first) == (200, houston)
+    report = {"Location": houston, "Availability": ["walk_ins_only"]}
+    assert windowed.call("submitReport", first, json=report).status == 200
     assert request(windowed, next(callers)) == (404, NOTHING)
     clock.at(MONDAY_9_MOUNTAIN)
     assert request(windowed, next(callers)) == (200, el_paso)
