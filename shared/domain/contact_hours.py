@@ -225,6 +225,9 @@ def _says_closed(text: str) -> bool:
     return bool(_CLOSED.search(text)) and not _PARTIAL.search(text)
 
 
+_DAY_KINDS = ("dayrange", "day", "all", "weekdays", "weekends")
+
+
 def _without_closed_days(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Drop "closed <days>" groups ("Mon-Fri 9-5, closed weekends"): those days have no spans."""
     out: list[tuple[str, str]] = []
@@ -239,9 +242,6 @@ def _without_closed_days(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]
         closing = False
         out.append((kind, raw))
     return out
-
-
-_DAY_KINDS = ("dayrange", "day", "all", "weekdays", "weekends")
 
 
 def parse_hours(text: str | None) -> Week | None:
