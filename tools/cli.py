@@ -1,4 +1,4 @@
-"""Admin commands: `python -m tools.cli {import-locations,grant-role,revoke-role,seed-demo}`."""
+"""Admin commands: `python -m tools.cli {import-locations,set-time-zones,grant-role,...}`."""
 
 from __future__ import annotations
 
@@ -80,6 +80,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     imp.set_defaults(run=_import_locations)
 
+    zones = commands.add_parser(
+        "set-time-zones",
+        help="give stored locations the time zone of their coordinates (idempotent)",
+        epilog="Locations without coordinates get their state's zone, else ORG_TIMEZONE. "
+        "Only locations whose zone changes are written: a second run writes nothing.",
+    )
+    zones.set_defaults(run=_set_time_zones)
+
     for name, granted in (("grant-role", True), ("revoke-role", False)):
         verb = "grant a role to" if granted else "revoke a role from"
         role = commands.add_parser(name, help=f"{verb} a Firebase user (by e-mail)")
@@ -136,7 +144,8 @@ def _import_locations(args: argparse.Namespace) -> int:
             raise UsageError(f"no such file: {path}")
     if args.default_state is not None and importer.state_code(args.default_state) is None:
         raise UsageError(f"--default-state {args.default_state!r} is not a US state code")
-    project_id = get_settings().project_id
+    settings = get_settings()
+    project_id = settings.project_id
     db = store.client(project_id)
     try:
         plan = importer.plan_files(
@@ -145,6 +154,7 @@ def _import_locations(args: argparse.Namespace) -> int:
             counties=args.counties,
             providers=args.providers,
             default_state=args.default_state,
+            fallback_zone=settings.org_timezone,
         )
     except (importer.SourceError, OSError) as exc:
         raise UsageError(str(exc)) from exc
@@ -152,6 +162,21 @@ def _import_locations(args: argparse.Namespace) -> int:
     summary = _write_with_progress(db, plan)
     _print_summary(summary, project_id, sys.stdout)
     return EXIT_OK if summary.ok else EXIT_FAILED
+
+
+def _set_time_zones(args: argparse.Namespace) -> int:
+    from shared.adapters import store
+    from shared.adapters.config import get_settings
+    from tools import importer
+
+    settings = get_settings()
+    db = store.client(settings.project_id)
+    done = importer.set_time_zones(db, fallback_zone=settings.org_timezone)
+    print(
+        f"project {settings.project_id}: {done.checked} locations checked, "
+        f"{done.changed} given a new time zone"
+    )
+    return EXIT_OK
 
 
 def _write_with_progress(db: Client, plan: ImportPlan) -> ImportSummary:

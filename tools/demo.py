@@ -350,9 +350,39 @@ def generate(
     return DemoData(
         counties=counties,
         providers=providers,
-        locations=[gen.location(counties, providers) for _ in range(locations)],
+        locations=with_demo_hours([gen.location(counties, providers) for _ in range(locations)]),
         reasons=demo_reasons(now),
     )
+
+
+ALWAYS_OPEN = "Open 24 hours"
+CLOSED = "Temporarily closed"
+UNREADABLE = "Call ahead, hours vary"
+
+
+def with_demo_hours(locations: Sequence[Location]) -> list[Location]:
+    """The places with hours that show contact windows whenever the demo runs, and their zone.
+
+    Every other Super Site (the demo's group-1 queue) is open around the clock, so there is
+    always something urgent to call; of each other kind one in ten says it is closed (never
+    offered) and one in ten has hours no one can read (the default window).
+    """
+    from tools.importer.time_zones import location_zone
+
+    seen: dict[str | None, int] = {}
+    placed = []
+    for place in locations:
+        n = seen[place.location_type] = seen.get(place.location_type, -1) + 1
+        hours = place.hours
+        if place.location_type == "Super Site":
+            hours = ALWAYS_OPEN if n % 2 == 0 else hours
+        elif n % 10 == 3:
+            hours = CLOSED
+        elif n % 10 == 7:
+            hours = UNREADABLE
+        zone = location_zone(place.latitude, place.longitude, place.state)
+        placed.append(place.model_copy(update={"hours": hours, "timezone": zone}))
+    return placed
 
 
 # --------------------------------------------------------------------------- writing

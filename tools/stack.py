@@ -23,9 +23,10 @@ REGION = "us-central1"
 TASKS_QUEUE = "lease-expiry"
 HOST = "127.0.0.1"
 # Cloud Tasks' emulator sends no OIDC token; the functions accept that only in local mode.
-# Local stacks (tests, demos, benchmarks) run at any hour, often on a controlled clock set to
-# a Sunday: there, places with unknown opening hours may be called at any time.
-LOCAL_FUNCTION_SETTINGS = {"SKIP_TASK_AUTH": "true", "CONTACT_WINDOWS": "false"}
+# Everything else is production's (contact windows on): the demo's and the tests' places carry
+# opening hours that keep part of them open at any hour; `make run` takes CONTACT_WINDOWS and
+# DEFAULT_CONTACT_WINDOW from the environment.
+LOCAL_FUNCTION_SETTINGS = {"SKIP_TASK_AUTH": "true"}
 
 
 @dataclass(frozen=True)

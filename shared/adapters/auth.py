@@ -6,8 +6,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+from pydantic import AfterValidator
+
+from shared.adapters.store import DocumentId
 from shared.base import logs
 from shared.base.errors import BadRequest, Forbidden, NotFound, ServiceUnavailable, Unauthorized
 from shared.base.lazy import PerProcess
@@ -204,14 +207,33 @@ def role_members(
 
 
 def email_of(uid: str, project_id: str | None = None) -> str | None:
-    """A user's e-mail; NotFound if there is no such user."""
-    from firebase_admin import auth
+    """A user's e-mail; NotFound if there is no such user, BadRequest if Auth refuses the uid."""
+    from firebase_admin import auth, exceptions
 
     try:
         with admin_call("get_user"):
             return auth.get_user(uid, app=firebase_app(project_id)).email  # type: ignore[no-any-return]
     except auth.UserNotFoundError as exc:
-        raise NotFound(f"There is no user {uid!r}.", error="unknown_user") from exc
+        raise NotFound(f"There is no user {uid[:60]!r}.", error="unknown_user") from exc
+    except (ValueError, exceptions.InvalidArgumentError) as exc:
+        # The SDK checks a uid before sending it (ValueError), the service after: both are
+        # the client's uid, not our failure.
+        raise BadRequest(
+            f"uid: {uid[:60]!r} is not a Firebase Auth uid.", error="invalid_field"
+        ) from exc
+
+
+# Firebase Auth's limit on a uid; a caller's uid is also a Firestore document id.
+MAX_UID_CHARS = 128
+
+
+def _auth_uid(value: str) -> str:
+    if not 1 <= len(value) <= MAX_UID_CHARS:
+        raise ValueError(f"must be 1 to {MAX_UID_CHARS} characters (Firebase Auth's limit)")
+    return value
+
+
+Uid = Annotated[DocumentId, AfterValidator(_auth_uid)]
 
 
 def verify_task(authorization: str | None, audience: str, service_account: str) -> None:

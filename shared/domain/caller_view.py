@@ -8,7 +8,19 @@ from pydantic import Field
 
 from shared.base.answers import Answer, Moment, NoRecord
 from shared.base.clock import iso
+from shared.domain.contact_hours import zone_for
 from shared.domain.models import County, Entry, Location, Provider
+from shared.domain.vaccinateca_fields import COUNTY as C
+from shared.domain.vaccinateca_fields import LOCATION as L
+from shared.domain.vaccinateca_fields import PROVIDER as P
+
+# The zone shown for a location stored before zones were set from coordinates.
+_VIEW_FALLBACK_ZONE = "America/Los_Angeles"
+
+
+def zone_name(state: str | None, longitude: float | None) -> str:
+    """The zone shown when the location stores none: its state's, else its longitude's."""
+    return zone_for(state, longitude, _VIEW_FALLBACK_ZONE).key
 
 
 class CountyRecord(Answer):
@@ -82,11 +94,11 @@ def county_record(county: County | None) -> dict[str, Any]:
     if county is None:
         return {}
     return {
-        "id": county.id,
-        "County": county.name,
-        "Vaccine info URL": county.vaccine_info_url,
-        "Vaccine locations URL": county.vaccine_locations_url,
-        "Notes": county.notes,
+        C["id"]: county.id,
+        C["name"]: county.name,
+        C["vaccine_info_url"]: county.vaccine_info_url,
+        C["vaccine_locations_url"]: county.vaccine_locations_url,
+        C["notes"]: county.notes,
     }
 
 
@@ -94,13 +106,13 @@ def provider_record(provider: Provider | None) -> dict[str, Any]:
     if provider is None:
         return {}
     return {
-        "id": provider.id,
-        "Provider": provider.name,
-        "Vaccine info URL": provider.vaccine_info_url,
-        "Public Notes": provider.public_notes,
-        "Phase": list(provider.phase),
-        "Provider network type": provider.network_type,
-        "Last Updated": provider.last_updated,
+        P["id"]: provider.id,
+        P["name"]: provider.name,
+        P["vaccine_info_url"]: provider.vaccine_info_url,
+        P["public_notes"]: provider.public_notes,
+        P["phase"]: list(provider.phase),
+        P["network_type"]: provider.network_type,
+        P["last_updated"]: provider.last_updated,
     }
 
 
@@ -126,27 +138,30 @@ def present(
 ) -> dict[str, Any]:
     """One location as the caller app reads it, plus `lease` when `entry` is claimed."""
     body: dict[str, Any] = {
-        "id": location.id,
-        "Name": location.name,
-        "Phone number": location.phone,
-        "Address": location.address,
-        "Internal notes": location.internal_notes,
-        "Hours": location.hours,
-        "Website": location.website,
-        "State": location.state,
-        "County": location.county,
-        "Location Type": location.location_type,
-        "Affiliation": location.affiliation,
-        "Latest report": iso(location.latest_report_at) if location.latest_report_at else None,
-        "Latest report notes": [location.latest_report_notes or None],
+        L["id"]: location.id,
+        L["name"]: location.name,
+        L["phone"]: location.phone,
+        L["address"]: location.address,
+        L["internal_notes"]: location.internal_notes,
+        L["hours"]: location.hours,
+        L["website"]: location.website,
+        L["state"]: location.state,
+        L["county"]: location.county,
+        L["location_type"]: location.location_type,
+        L["affiliation"]: location.affiliation,
+        L["latest_report_at"]: iso(location.latest_report_at)
+        if location.latest_report_at
+        else None,
+        L["latest_report_notes"]: [location.latest_report_notes or None],
+        # The app's own names for the county's links (not export fields).
         "County vaccine info URL": [county.vaccine_info_url if county else None],
         "County Vaccine locations URL": [county.vaccine_locations_url if county else None],
-        "Latest Internal Notes": [location.latest_internal_notes or None],
-        "Availability Info": list(location.availability_info),
-        "Number of Reports": location.number_of_reports,
+        L["latest_internal_notes"]: [location.latest_internal_notes or None],
+        L["availability_info"]: list(location.availability_info),
+        L["number_of_reports"]: location.number_of_reports,
         "county_record": county_record(county),
         "provider_record": provider_record(provider),
-        "timezone": location.timezone,
+        L["timezone"]: location.timezone or zone_name(location.state, location.longitude),
         # Ask the caller to confirm what we already hold, so stale details get corrected.
         "confirm_address": location.address is not None,
         "confirm_hours": location.hours is not None,

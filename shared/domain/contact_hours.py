@@ -3,7 +3,8 @@
 A week is a tuple of spans (weekday, start, end) in local wall-clock minutes, Monday = 0;
 an end past 24:00 runs overnight into the next day. Opening hours are free text ("Mon-Fri
 9am-5pm; Sat 10-2", "Open 24 hours"); text this module cannot read in full yields None and
-the caller falls back to the configured default window.
+the caller falls back to the configured default window. Text that says the place is closed
+("Temporarily closed") yields NEVER: the entry is deferred by CLOSED_RECHECK, never offered.
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ class Span:
 
 Week = tuple[Span, ...]
 ALWAYS: Week = tuple(Span(day, 0, DAY) for day in range(7))
+NEVER: Week = ()
+# A place whose hours say it is closed is looked at again after this long: long enough that
+# the draw does not re-read it every few minutes, short enough that a reopening (its hours
+# edited on a report) is picked up within the week.
+CLOSED_RECHECK = timedelta(days=7)
 
 # The principal zone of each state and territory; a state spanning two zones gets the one
 # most of its people live in (call-volunteer hours are coarse enough for that).
@@ -70,6 +76,16 @@ def zone_for(state: str | None, longitude: float | None, fallback: str) -> ZoneI
             if longitude >= west_edge:
                 return ZoneInfo(name)
     return ZoneInfo(fallback)
+
+
+def stored_zone(name: str | None) -> ZoneInfo | None:
+    """The zone a location stores (set from its coordinates on import), None if unusable."""
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        return None
 
 
 # Reading opening hours
@@ -120,6 +136,17 @@ def _with_meridiem(minutes: int, meridiem: str) -> int:
     return (hour % 12 + (12 if meridiem == "p" else 0)) * 60 + minute
 
 
+def _end_after(start: int, end: int, start_ap: str) -> int:
+    """An end written without am/pm after a start with one: the start's meridiem when that
+    closes later the same day ("10am-11"), else the other one ("9am-5" is 5 pm); an end that
+    is earlier either way runs overnight ("10pm-2" is 2 am)."""
+    other = "a" if start_ap == "p" else "p"
+    for meridiem in (start_ap, other):
+        if (reading := _with_meridiem(end, meridiem)) > start:
+            return reading
+    return _with_meridiem(end, "a")
+
+
 def _time_range(raw: str) -> tuple[int, int]:
     """(start, end) minutes; end > start, past 24:00 when the range runs overnight."""
     first, second = re.split(r"\s*-\s*(?=\d|noon|midnight)", raw.strip(), maxsplit=1)
@@ -129,6 +156,8 @@ def _time_range(raw: str) -> tuple[int, int]:
         end = _with_meridiem(end, end_ap)
     if start_ap:
         start = _with_meridiem(start, start_ap)
+        if not end_ap and end <= 12 * 60 and not second.lstrip().startswith("0"):
+            end = _end_after(start, end, start_ap)
     elif end_ap:
         # "9-5pm" is 9am to 5pm, "1-5pm" 1pm to 5pm.
         same = _with_meridiem(start, end_ap)
@@ -182,8 +211,42 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return out
 
 
+_CLOSED = re.compile(r"\bclosed\b")
+# What makes "closed" partial: it names days, times or occasions ("closed Sundays", "closed
+# for lunch 12-1", "closed on holidays", "closed until 9am").
+_PARTIAL = re.compile(
+    rf"(?<![a-z]){_DAY}s?(?![a-z])|weekdays|weekends?|holiday|lunch|noon|midnight|\d\s*[ap]\.?m\b"
+    r"|\d:\d\d|\d\s*-\s*\d|24\s*(?:hours|hrs|h)|24/7"
+)
+
+
+def _says_closed(text: str) -> bool:
+    """Whether the text says the place is closed altogether ("Temporarily closed")."""
+    return bool(_CLOSED.search(text)) and not _PARTIAL.search(text)
+
+
+_DAY_KINDS = ("dayrange", "day", "all", "weekdays", "weekends")
+
+
+def _without_closed_days(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Drop "closed <days>" groups ("Mon-Fri 9-5, closed weekends"): those days have no spans."""
+    out: list[tuple[str, str]] = []
+    closing = False
+    for index, (kind, raw) in enumerate(tokens):
+        following = tokens[index + 1][0] if index + 1 < len(tokens) else None
+        if kind == "closed" and following in _DAY_KINDS and out:
+            closing = True
+            continue
+        if closing and kind in _DAY_KINDS:
+            continue
+        closing = False
+        out.append((kind, raw))
+    return out
+
+
 def parse_hours(text: str | None) -> Week | None:
-    """The week a location's hours text describes, or None when it cannot be read in full.
+    """The week a location's hours text describes, NEVER when it says the place is closed,
+    or None when it cannot be read in full.
 
     Days come before their times ("Mon-Fri 9-5, Sat 10-2") or, for one group, after them
     ("9am-5pm Mon-Fri"); times without days mean every day; "24 hours" and "closed" count
@@ -193,8 +256,11 @@ def parse_hours(text: str | None) -> Week | None:
         return None
     if text.strip().casefold() == ALWAYS_TEXT:
         return ALWAYS
+    normal = _normalise(text)
+    if _says_closed(normal):
+        return NEVER
     try:
-        tokens = _tokens(_normalise(text))
+        tokens = _without_closed_days(_tokens(normal))
     except (ValueError, KeyError):
         return None
     spans: list[Span] = []
@@ -225,13 +291,16 @@ def parse_hours(text: str | None) -> Week | None:
         return None
     flush()
     week = tuple(sorted({s for s in spans if s.end > s.start}, key=lambda s: (s.weekday, s.start)))
-    return week or None
+    if week:
+        return week
+    # Every day named is closed ("Mon-Sun closed"); "Closed Sundays" leaves the rest unknown.
+    return None if times_first else NEVER
 
 
 def parse_window(text: str) -> Week:
     """A configured window ("Mon-Fri 09:00-17:00", "always"); ValueError when unreadable."""
     week = parse_hours(text)
-    if week is None:
+    if not week:
         raise ValueError(f"cannot read the contact window {text!r}")
     return week
 
@@ -303,10 +372,17 @@ class ContactPolicy:
 def opening_for(
     policy: ContactPolicy,
     hours: str | None,
+    timezone: str | None,
     state: str | None,
     longitude: float | None,
     now: datetime,
 ) -> datetime | None:
-    """When a location may next be called: `now` if open, a later instant, or None (never)."""
-    week = parse_hours(hours) or policy.default
-    return next_opening(week, zone_for(state, longitude, policy.fallback_zone), now)
+    """When a location may next be called: `now` if open, a later instant, or None (never).
+
+    A place whose hours say it is closed is looked at again CLOSED_RECHECK later.
+    """
+    week = parse_hours(hours)
+    if week == NEVER:
+        return now + CLOSED_RECHECK
+    zone = stored_zone(timezone) or zone_for(state, longitude, policy.fallback_zone)
+    return next_opening(week or policy.default, zone, now)

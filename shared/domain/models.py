@@ -71,7 +71,9 @@ class Location(Document):
     latest_internal_notes: str | None = None
     availability_info: list[str] = Field(default_factory=list)
     number_of_reports: int = 0
-    timezone: str = "America/Los_Angeles"
+    # IANA zone from the coordinates, set on import (`tools.cli set-time-zones` for older
+    # documents); None falls back to the state's principal zone.
+    timezone: str | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property

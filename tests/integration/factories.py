@@ -34,10 +34,18 @@ CONTRACT_KEYS = {
 }
 
 
+ALWAYS_OPEN = "Open 24 hours"
+
+
 def add_locations(
     db: Any, count: int, *, prefix: str = "loc", state: str = "CA", **fields: Any
 ) -> list[str]:
-    """Write `count` locations with ids PREFIX-000.. and answer their ids."""
+    """Write `count` locations with ids PREFIX-000.. and answer their ids.
+
+    Contact windows are on, as in production: unless a test gives `hours`, the places are
+    open around the clock, so a test not about hours does not depend on the time of day.
+    """
+    fields = {"hours": ALWAYS_OPEN, **fields}
     ids = [f"{prefix}-{i:03d}" for i in range(count)]
     for start in range(0, count, 400):
         batch = db.batch()

@@ -19,11 +19,13 @@ pytestmark = pytest.mark.integration
 HOUR = 3600
 MONDAY_9_NEW_YORK = 20 * HOUR
 MONDAY_9_CALIFORNIA = 23 * HOUR
+MONDAY_9_CENTRAL = 21 * HOUR
+MONDAY_9_MOUNTAIN = 22 * HOUR
 
 
 @pytest.fixture
 def windowed(inproc: InProcessApi, monkeypatch: pytest.MonkeyPatch) -> InProcessApi:
-    """Functions in this process with contact windows on (the local stack turns them off)."""
+    """Functions in this process with contact windows on (as everywhere; said for the reader)."""
     from shared.adapters.config import get_settings
 
     monkeypatch.setenv("CONTACT_WINDOWS", "true")
@@ -74,8 +76,8 @@ def test_the_default_window_applies_in_each_places_time_zone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     clock = ControlledClock(monkeypatch)
-    [west] = add_locations(db, 1, prefix="west")
-    [east] = add_locations(db, 1, prefix="east", state="NY")
+    [west] = add_locations(db, 1, prefix="west", hours=None)
+    [east] = add_locations(db, 1, prefix="east", state="NY", hours=None)
     [weekend] = add_locations(db, 1, prefix="weekend", hours="Sat-Sun 10:00-16:00")
     enqueue(weekdays_only, staff_token, [west, east, weekend])
     callers = iter(users.callers(5))
@@ -91,3 +93,31 @@ def test_the_default_window_applies_in_each_places_time_zone(
     assert request(weekdays_only, next(callers)) == (404, NOTHING)
     clock.at(MONDAY_9_CALIFORNIA)
     assert request(weekdays_only, next(callers)) == (200, west)
+
+
+def test_the_stored_zone_decides_where_a_state_spans_two(
+    windowed: InProcessApi,
+    db: Any,
+    staff_token: str,
+    users: Users,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Issue 16 defect 4: El Paso keeps Mountain time, Houston Central; both are in Texas.
+    clock = ControlledClock(monkeypatch)
+    hours = "Mon-Fri 9am-5pm"
+    [el_paso] = add_locations(
+        db, 1, prefix="elpaso", state="TX", hours=hours, timezone="America/Denver"
+    )
+    [houston] = add_locations(
+        db, 1, prefix="houston", state="TX", hours=hours, timezone="America/Chicago"
+    )
+    enqueue(windowed, staff_token, [el_paso, houston])
+    callers = iter(users.callers(3))
+    clock.at(MONDAY_9_CENTRAL)
+    first = next(callers)
+    assert request(windowed, first) == (200, houston)
+    report = {"Location": houston, "Availability": ["walk_ins_only"]}
+    assert windowed.call("submitReport", first, json=report).status == 200
+    assert request(windowed, next(callers)) == (404, NOTHING)
+    clock.at(MONDAY_9_MOUNTAIN)
+    assert request(windowed, next(callers)) == (200, el_paso)

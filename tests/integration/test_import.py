@@ -165,6 +165,48 @@ def test_locations_link_to_counties_imported_earlier(db: Any, tmp_path: Path) ->
     assert db.collection(LOCATIONS).document("lnk1").get().to_dict()["county_id"] == "cty1"
 
 
+def test_import_stores_the_zone_of_each_place(db: Any, tmp_path: Path) -> None:
+    upload = tmp_path / "locations.json"
+    rows = [
+        {"id": "elpaso", "Name": "El Paso", "State": "TX", "Latitude": 31.76, "Longitude": -106.49},
+        {"id": "houston", "Name": "Houston", "State": "TX", "Latitude": 29.76, "Longitude": -95.37},
+        {"id": "nowhere", "Name": "No point", "State": "TX"},
+    ]
+    upload.write_text(json.dumps(rows), encoding="utf-8")
+    importer.import_files(db, upload)
+    zones = {d.id: d.to_dict()["timezone"] for d in db.collection(LOCATIONS).stream()}
+    assert zones == {
+        "elpaso": "America/Denver",
+        "houston": "America/Chicago",
+        "nowhere": "America/Chicago",
+    }
+
+
+def test_set_time_zones_fixes_stored_places_once(db: Any, project_id: str) -> None:
+    # Stored before zones came from coordinates: every place said Los Angeles.
+    places = {
+        "pensacola": ("FL", 30.4213, -87.2169, "America/Chicago"),
+        "tallahassee": ("FL", 30.4383, -84.2807, "America/New_York"),
+        "fresno": ("CA", 36.7378, -119.7871, "America/Los_Angeles"),
+        "boise": ("ID", None, None, "America/Boise"),
+    }
+    for ident, (state, latitude, longitude, _) in places.items():
+        db.collection(LOCATIONS).document(ident).set(
+            {"name": ident, "state": state, "latitude": latitude, "longitude": longitude,
+             "timezone": "America/Los_Angeles", "queued": True}
+        )  # fmt: skip
+
+    first = cli(project_id, "set-time-zones")
+    assert first.returncode == 0, first.stderr
+    assert "4 locations checked, 3 given a new time zone" in first.stdout
+    stored = {d.id: d.to_dict() for d in db.collection(LOCATIONS).stream()}
+    assert {k: v["timezone"] for k, v in stored.items()} == {k: v[3] for k, v in places.items()}
+    assert all(v["queued"] for v in stored.values())  # other fields untouched
+
+    again = cli(project_id, "set-time-zones")
+    assert "4 locations checked, 0 given a new time zone" in again.stdout
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -137,6 +137,29 @@ def test_callers_are_listed_with_their_groups_and_unknown_users_are_404(
     assert missing.body["error"] == "unknown_user"
 
 
+# Issue 16 defect 6: Firebase Auth uids are 1 to 128 characters; a longer one answered 500.
+@pytest.mark.parametrize(
+    ("uid", "status", "error"),
+    [
+        ("u" * 129, 400, "invalid_field"),
+        ("\u00e9" * 129, 400, "invalid_field"),
+        ("x" * 2000, 400, "invalid_field"),
+        ("   ", 400, "invalid_field"),
+        ("a/b", 400, "invalid_field"),
+        ("u" * 128, 404, "unknown_user"),
+        ("\u00e9t\u00e9 caller", 404, "unknown_user"),
+        ("__reserved__", 400, "invalid_field"),
+    ],
+)
+def test_set_caller_groups_refuses_uids_auth_cannot_hold(
+    inproc: InProcessApi, db: Any, staff_token: str, uid: str, status: int, error: str
+) -> None:
+    reply = inproc.call("setCallerGroups", staff_token, json={"uid": uid, "groups": ["g"]})
+    assert (reply.status, reply.body.get("error")) == (status, error), reply.body
+    assert "uid" in reply.body["error_description"] or status == 404
+    assert count(db, store.CALLERS) == 0
+
+
 def test_a_skipped_entry_comes_back_in_its_queue(
     inproc: InProcessApi, db: Any, staff_token: str, caller_token: str
 ) -> None:

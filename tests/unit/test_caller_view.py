@@ -64,3 +64,13 @@ def test_full_body_with_lease() -> None:
         "claimed_until": "2026-03-01T12:00:00.000Z",
     }
     assert body["queue_entry"] == {"reason": "Eva tip", "priority_group": 2}
+
+
+def test_timezone_is_the_stored_zone_else_the_states() -> None:
+    stored = Location(id="L", name="N", state="TX", timezone="America/Denver")
+    unset = Location(id="L", name="N", state="TX")
+    assert present(stored, None, None)["timezone"] == "America/Denver"
+    assert present(unset, None, None)["timezone"] == "America/Chicago"
+    assert present(Location(id="L", name="N", state="ZZ"), None, None)["timezone"] == (
+        "America/Los_Angeles"
+    )

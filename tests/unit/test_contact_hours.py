@@ -42,7 +42,6 @@ def utc(text: str) -> datetime:
         # Unknown or garbled: the caller falls back to the default window.
         (None, None),
         ("", None),
-        ("Closed", None),
         ("call for hours", None),
         ("Mon-Fri 25:00-26:00", None),
         ("Mon-Fri 9:75-5", None),
@@ -52,6 +51,79 @@ def utc(text: str) -> datetime:
 )
 def test_parse_hours(text: str | None, week: tuple[Span, ...] | None) -> None:
     assert contact_hours.parse_hours(text) == week
+
+
+# Issue 16 defect 3: an end without am/pm after a start with one is read as the same-day
+# range it most plausibly names, not as an overnight window.
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("9am-5", 9 * 60, 17 * 60),
+        ("9 am - 5", 9 * 60, 17 * 60),
+        ("9:30am-6:30", 9 * 60 + 30, 18 * 60 + 30),
+        ("10am-11", 10 * 60, 11 * 60),
+        ("11am-1", 11 * 60, 13 * 60),
+        ("8am-12", 8 * 60, 12 * 60),
+        ("9am-17:00", 9 * 60, 17 * 60),
+        ("1pm-5", 13 * 60, 17 * 60),
+        ("12pm-4", 12 * 60, 16 * 60),
+        ("5pm-9", 17 * 60, 21 * 60),
+        # No same-day reading: overnight, as written.
+        ("10pm-2", 22 * 60, 26 * 60),
+        ("6pm-12", 18 * 60, 24 * 60),
+    ],
+)
+def test_end_without_meridiem_reads_as_a_same_day_range(text: str, start: int, end: int) -> None:
+    assert contact_hours.parse_hours(f"Mon {text}") == (Span(0, start, end),)
+
+
+# Issue 16 defect 3: text that says a place is closed means never open (not the default window).
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Closed",
+        "CLOSED",
+        "closed.",
+        "Closed temporarily",
+        "Temporarily closed",
+        "Temporarily Closed due to COVID-19",
+        "Permanently closed",
+        "PERMANENTLY CLOSED",
+        "CLOSED until further notice",
+        "Closed until further notice.",
+        "Location closed",
+        "This location is permanently closed",
+        "Closed - moved to 123 Main St",
+        "Mon-Sun closed",
+        "Closed indefinitely",
+    ],
+)
+def test_text_that_says_closed_is_never_open(text: str) -> None:
+    assert contact_hours.parse_hours(text) == contact_hours.NEVER
+
+
+@pytest.mark.parametrize(
+    ("text", "week"),
+    [
+        # Closed on some days only: the other days' hours stand.
+        ("Mon-Fri 9-5, closed weekends", WEEKDAYS_9_5),
+        ("Mon-Fri 9-5; Sat-Sun closed", WEEKDAYS_9_5),
+        # Closed on named days without any hours: unknown, not closed altogether.
+        ("Closed Sundays", None),
+        ("closed on holidays", None),
+    ],
+)
+def test_closed_on_some_days_is_not_closed_altogether(
+    text: str, week: tuple[Span, ...] | None
+) -> None:
+    assert contact_hours.parse_hours(text) == week
+
+
+def test_a_closed_place_is_deferred_a_week_and_never_offered() -> None:
+    now = utc("2026-11-30T18:00")
+    opening = contact_hours.opening_for(POLICY, "Permanently closed", None, "CA", None, now)
+    assert opening == now + contact_hours.CLOSED_RECHECK
+    assert contact_hours.CLOSED_RECHECK.days == 7
 
 
 def test_parse_window_refuses_unreadable_settings() -> None:
@@ -145,4 +217,29 @@ POLICY = ContactPolicy(default=WEEKDAYS_9_5)
 def test_opening_for(
     hours: str | None, state: str | None, longitude: float | None, now: str, expected: str
 ) -> None:
-    assert contact_hours.opening_for(POLICY, hours, state, longitude, utc(now)) == utc(expected)
+    assert contact_hours.opening_for(POLICY, hours, None, state, longitude, utc(now)) == utc(
+        expected
+    )
+
+
+# Issue 16 defect 4: the zone stored on the location (from its coordinates) wins over its state.
+@pytest.mark.parametrize(
+    ("timezone", "state", "now", "expected"),
+    [
+        # Monday 30 Nov 2026, 15:30 UTC: 09:30 in Houston (CST), 08:30 in El Paso (MST).
+        (None, "TX", "2026-11-30T15:30", "2026-11-30T15:30"),
+        ("America/Chicago", "TX", "2026-11-30T15:30", "2026-11-30T15:30"),
+        ("America/Denver", "TX", "2026-11-30T15:30", "2026-11-30T16:00"),
+        # Pensacola (CST) against the state's Eastern time.
+        (None, "FL", "2026-11-30T14:30", "2026-11-30T14:30"),
+        ("America/Chicago", "FL", "2026-11-30T14:30", "2026-11-30T15:00"),
+        # A stored name no zone database knows falls back to the state.
+        ("Mars/Olympus_Mons", "TX", "2026-11-30T15:30", "2026-11-30T15:30"),
+    ],
+)
+def test_opening_for_uses_the_stored_zone(
+    timezone: str | None, state: str, now: str, expected: str
+) -> None:
+    assert contact_hours.opening_for(POLICY, "Mon-Fri 9-5", timezone, state, None, utc(now)) == utc(
+        expected
+    )

@@ -103,3 +103,26 @@ def test_nothing_comes_from_the_real_snapshot(data: demo.DemoData) -> None:
         assert loc.id not in real_ids
         assert loc.name.casefold() not in real_names
         assert (loc.address or "").casefold() not in real_addresses
+
+
+# Issue 16 defect 7: the demo runs with contact windows on, whatever the hour it starts at.
+@pytest.mark.parametrize("hour", range(0, 7 * 24, 1))
+def test_part_of_the_demo_is_open_and_part_closed_at_every_hour_of_the_week(
+    data: demo.DemoData, hour: int
+) -> None:
+    from datetime import timedelta
+
+    from shared.domain.contact_hours import ContactPolicy, parse_window
+    from shared.services.caller.calls import opening_of
+
+    policy = ContactPolicy(default=parse_window("Mon-Fri 09:00-17:00"))
+    # Monday 30 November 2026 00:00 in California, then every hour of that week.
+    moment = datetime(2026, 11, 30, 8, 0, tzinfo=UTC) + timedelta(hours=hour)
+    urgent = [p for p in data.locations if p.location_type == "Super Site"]  # group 1
+    assert any(opening_of(policy, p, moment) == moment for p in urgent), "nothing urgent open"
+    closed_for_good = [p for p in data.locations if p.hours == demo.CLOSED]
+    assert closed_for_good
+    for place in closed_for_good:
+        opening = opening_of(policy, place, moment)
+        assert opening is not None
+        assert opening > moment

@@ -117,7 +117,7 @@ def test_default_state_only_when_address_shows_none() -> None:
         ({"State": "ZZ"}, "State", "not a US state"),
         ({"Latest report": "last Tuesday"}, "Latest report", "not an ISO-8601 timestamp"),
         ({"Has Report": "maybe"}, "Has Report", "not a yes/no value"),
-        ({"Number of reports": "-2"}, "Number of reports", "whole number"),
+        ({"Number of reports": "-2"}, "Number of Reports", "whole number"),
     ],
 )
 def test_invalid_row_names_the_field(changes: dict[str, Any], field: str, reason: str) -> None:

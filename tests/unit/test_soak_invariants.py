@@ -164,3 +164,13 @@ def test_lost_and_undrawable_entries_are_flagged() -> None:
     assert "never requeued" in inv.lost_or_undrawable(lost, {"e3"}, at(now))[0]
     stuck = [*fine, entry("e6", "L5", available=130, until=95)]
     assert "no lease" in inv.lost_or_undrawable(stuck, {"e3"}, at(now))[0]
+
+
+def test_an_entry_deferred_to_its_places_opening_is_not_lost() -> None:
+    now = 100
+    deferred = [entry("e1", "L1", available=130)]  # a draw met L1 closed, until 130
+    assert inv.lost_or_undrawable(deferred, set(), at(now), {"L1": at(130)}) == []
+    # Deferred past the opening, or while the place is open now: lost.
+    assert "no lease" in inv.lost_or_undrawable(deferred, set(), at(now), {"L1": at(120)})[0]
+    assert "no lease" in inv.lost_or_undrawable(deferred, set(), at(now), {"L1": at(now)})[0]
+    assert "no lease" in inv.lost_or_undrawable(deferred, set(), at(now))[0]

@@ -217,14 +217,20 @@ def server_errors(calls: Iterable[Call]) -> list[str]:
 
 
 def lost_or_undrawable(
-    entries: Iterable[EntryState], drawable: set[str], now: datetime
+    entries: Iterable[EntryState],
+    drawable: set[str],
+    now: datetime,
+    openings: Mapping[str, datetime | None] | None = None,
 ) -> list[str]:
     """Every place still queued can be drawn, and every skip left the place queued.
 
     After every lease ended: an open entry in rotation whose call-back time has come must be
-    one the draw finds (`drawable`: what the draw query answered). A skipped entry must
-    have a successor (its requeue), unless staff removed that successor since.
+    one the draw finds (`drawable`: what the draw query answered), unless a draw met its
+    place closed and deferred it no later than the next opening (`openings`: location id ->
+    when it next opens, `now` if open). A skipped entry must have a successor (its
+    requeue), unless staff removed that successor since.
     """
+    openings = openings or {}
     listed = list(entries)
     successors = {e.previous_entry_id for e in listed if e.previous_entry_id}
     found = []
@@ -237,6 +243,9 @@ def lost_or_undrawable(
             continue
         if entry.claimed_until is not None and entry.claimed_until > now:
             continue
+        opening = openings.get(entry.location_id)
+        if opening is not None and now < entry.available_at <= opening:
+            continue  # its place is closed: deferred to its opening, not lost
         if entry.available_at > now:
             found.append(
                 f"entry {entry.id} ({entry.location_id}): no lease, yet available only from"

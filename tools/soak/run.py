@@ -331,6 +331,22 @@ def _drawable(db: Any, now: datetime) -> set[str]:
     }
 
 
+def _openings(db: Any, entries: list[inv.EntryState], now: datetime) -> dict[str, datetime | None]:
+    """When each queued place next opens (`now` if open), by the functions' contact policy."""
+    from shared.adapters import store
+    from shared.adapters.config import get_settings
+    from shared.domain.models import Location
+    from shared.services.caller.calls import opening_of
+
+    policy = get_settings().contact_policy
+    ids = sorted({e.location_id for e in entries if e.open})
+    if policy is None or not ids:
+        return {}
+    refs = [db.collection(store.LOCATIONS).document(i) for i in ids]
+    places = [p for p in (store.load(Location, s) for s in db.get_all(refs)) if p is not None]
+    return {p.id: opening_of(policy, p, now) for p in places}
+
+
 def check(
     soak: Soak, callers: list[tuple[str, str]]
 ) -> tuple[dict[str, list[str]], dict[str, Any]]:
@@ -365,7 +381,9 @@ def check(
             soak.reports.accepted, stored, soak.reports.unknown, stats
         ),
         "no 5xx": inv.server_errors(calls),
-        "nothing lost or undrawable": inv.lost_or_undrawable(entries, _drawable(db, now), now),
+        "nothing lost or undrawable": inv.lost_or_undrawable(
+            entries, _drawable(db, now), now, _openings(db, entries, now)
+        ),
     }
     most = inv.most_held_at_once(holds)
     figures = {

@@ -321,7 +321,7 @@ def take(db: Client, entry_id: str, user: User, now: datetime, policy: LeasePoli
 def opening_of(contact: ContactPolicy, location: Location, now: datetime) -> datetime | None:
     """When the location may next be called: `now` when it is open."""
     return contact_hours.opening_for(
-        contact, location.hours, location.state, location.longitude, now
+        contact, location.hours, location.timezone, location.state, location.longitude, now
     )
 
 

@@ -69,7 +69,7 @@ class CallerGroupsBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    uid: store.DocumentId
+    uid: auth.Uid
     groups: list[Name] = Field(max_length=MAX_GROUPS)
 
     _groups = field_validator("groups")(_distinct)
