@@ -132,10 +132,8 @@ def requestCall(request: flask.Request) -> dict[str, Any]:
         query,
         clock.now(),
         s.lease_policy,
-        window_size=s.candidate_window,
-        max_attempts=s.max_claim_attempts,
+        s.draw_policy,
         on_claim=schedule,
-        strategy=s.draw_strategy,
         contact=s.contact_policy,
     )
 
