@@ -98,7 +98,7 @@ class CellDraw:
         """
         budget = self.queries + self.max_queries
         for _ in range(self.max_queries * 8):
-            found = self._cell(self.rng.randrange(2**self.level), budget)
+            found = self._cell(self.rng.randrange(2**self.level), budget, exclude)
             if len(found) >= self.capacity and self.level < self.levels - 1:
                 self.level = min(self.level + 2, self.levels - 1)
                 continue
@@ -115,9 +115,15 @@ class CellDraw:
                 return chosen
         raise DrawBudgetSpent()
 
-    def _cell(self, cell: int, budget: int) -> list[str]:
+    def _cell(self, cell: int, budget: int, exclude: Container[str]) -> list[str]:
         key = (self.level, cell)
-        if key not in self.seen:
+        known = self.seen.get(key)
+        # A full cell read earlier whose entries were tried since may hide untried ones past
+        # the read's limit (or none at all): read it again rather than judge it by the old read.
+        stale = (
+            known is not None and len(known) >= self.capacity and any(i in exclude for i in known)
+        )
+        if known is None or stale:
             if self.queries >= budget:
                 raise DrawBudgetSpent()
             self.queries += 1

@@ -231,3 +231,16 @@ def test_a_request_never_falls_through_while_the_urgent_group_has_open_places() 
         level = draw.level
     assert outcomes["fell through"] == 0, outcomes
     assert outcomes["claimed"] >= 20, outcomes
+
+
+@pytest.mark.parametrize("entries", [25, 30, 200])
+def test_a_group_drawn_empty_answers_none_however_full_its_cells_were(entries: int) -> None:
+    """Every candidate is taken (claimed by others, deferred): the draw proves the group empty
+    instead of judging cells by reads made before their entries went."""
+    group = Queue(entries, 0.0)
+    draw = selection.CellDraw(group.fetch(25), 25, random.Random(3))
+    tried: set[str] = set()
+    while (entry := draw.next(tried)) is not None:
+        tried.add(entry)
+        group.take_out(entry)
+    assert len(tried) == entries

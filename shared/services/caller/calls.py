@@ -278,8 +278,11 @@ def take(db: Client, entry_id: str, user: User, now: datetime, policy: LeasePoli
     Raises Contention if the entry is gone, held or flagged, or another claimer won it.
     """
 
+    numbers: list[tuple[int, int]] = []
+
     def run(tx: Transaction) -> Taken | None:
         caller, n = entries.read_caller(db, tx, user.uid)
+        numbers.append((max(caller.claims, caller.skipped), n))
         held = entries.held_lease(db, tx, caller, now)
         if held is not None:
             return Taken(held[0], new=False)
@@ -293,10 +296,22 @@ def take(db: Client, entry_id: str, user: User, now: datetime, policy: LeasePoli
         taken = entries.transact(db, run)
     except (entries.Stale, ValueError) as exc:
         # ValueError: the client gives up after repeated aborts under contention.
+        if isinstance(exc, entries.FailedClaims):
+            entries.skip_failed_claims(db, user.uid, exc.through)
+        else:
+            _skip_failed(db, user.uid, numbers)
         raise Contention(entry_id) from exc
     if taken is None:
+        _skip_failed(db, user.uid, numbers)
         raise Contention(entry_id)
     return taken
+
+
+def _skip_failed(db: Client, uid: str, numbers: list[tuple[int, int]]) -> None:
+    # The last read proved every number between the caller's count and the one it chose
+    # failed: record it, so failed claims never pile up in front of the caller's next one.
+    if numbers and numbers[-1][1] - 1 > numbers[-1][0]:
+        entries.skip_failed_claims(db, uid, numbers[-1][1] - 1)
 
 
 def opening_of(contact: ContactPolicy, location: Location, now: datetime) -> datetime | None:
