@@ -76,3 +76,32 @@ def test_backfill_counts_deferred_entries_as_stock_and_adds_only_places_opening_
     adds = [s.to_dict() for s in db.collection(store.BULK_ADDS).stream()]
     assert [a["added"] for a in adds] == [10]
     assert count(db, store.BACKFILLS) == 1
+
+
+def test_the_available_query_answers_what_the_pure_rule_calls_available(db: Any) -> None:
+    """`records/available.py` is `leases.is_available` as a query: the same entries, on the
+    emulator, for every state an entry can be in."""
+    from datetime import timedelta
+
+    from shared.domain import leases
+    from shared.records import available, entries
+    from tests.harness import T0
+
+    hour = timedelta(hours=1)
+    kinds = {
+        "available": {},
+        "vested_now": {"available_at": T0},
+        "held": {"available_at": T0 + hour, "claimed_until": T0 + hour, "holder": "x"},
+        "deferred": {"available_at": T0 + 9 * hour},
+        "flagged": {"needs_attention": True},
+        "closed": {"open": False, "status": "completed"},
+    }
+    made = {}
+    for kind, fields in kinds.items():
+        entry = entries.new_entry(f"avail-{kind}", "CA", "r", 1, "u", T0 - hour, 0.0)
+        entry = entry.model_copy(update=fields)
+        db.collection(store.ENTRIES).document(entry.id).set(entry.to_firestore())
+        made[entry.id] = entry
+    found = {s.id for s in available.available(db, T0).stream()} & set(made)
+    assert found == {i for i, e in made.items() if leases.is_available(e, T0)}
+    assert {made[i].location_id for i in found} == {"avail-available", "avail-vested_now"}
