@@ -41,6 +41,8 @@ def eligible(queues: Iterable[Queue], groups: Iterable[str]) -> list[Queue]:
 # stock by the same rule, so the next count sees it and nothing is refilled twice. A day
 # covers a night's closing; a place closed for the weekend is neither stock nor added on Friday.
 BACKFILL_HORIZON = timedelta(hours=24)
+# Windows a refill that found too few places keeps the queue's refills off for (15 minutes).
+BACKFILL_HOLD_OFF_WINDOWS = 15
 
 
 def shortfall(minimum: int, stock: int) -> int:

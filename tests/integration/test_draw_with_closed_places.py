@@ -105,3 +105,32 @@ def test_the_available_query_answers_what_the_pure_rule_calls_available(db: Any)
     found = {s.id for s in available.available(db, T0).stream()} & set(made)
     assert found == {i for i, e in made.items() if leases.is_available(e, T0)}
     assert {made[i].location_id for i in found} == {"avail-available", "avail-vested_now"}
+
+
+def test_a_refill_that_found_too_few_places_does_not_scan_again_every_minute(
+    windowed: InProcessApi,  # noqa: F811
+    db: Any,
+    staff_token: str,
+    users: Users,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from shared.services.caller import backfill
+
+    clock = ControlledClock(monkeypatch)
+    add_locations(db, 5, prefix="weekday", hours=WEEKDAYS)
+    add_locations(db, 5, prefix="weekend", hours=WEEKENDS)
+    save_queue(windowed, staff_token, name="default", backfill_min=20)
+    scans = []
+    scan = backfill.least_recently_reported
+
+    def counted(*args: Any, **kwargs: Any) -> list[str]:
+        scans.append(1)
+        return scan(*args, **kwargs)
+
+    monkeypatch.setattr(backfill, "least_recently_reported", counted)
+    for minute, token in enumerate(users.callers(16)):
+        clock.at(MONDAY_NIGHT + 60 * minute)
+        windowed.call("requestCall", token, params={"state": "all"})
+    # One scan found 5 of the 20 wanted; the next 14 minutes' requests leave the table alone.
+    assert count(db, store.ENTRIES) == 5
+    assert len(scans) == 2  # minute 0, then minute 15

@@ -51,6 +51,8 @@ def top_up(db: Client, queue: Queue, now: datetime, opens_at: OpensAt | None = N
         return opens_at is None or routing.callable_soon(opens_at(place), now)
 
     picked = least_recently_reported(db, wanted, soon)
+    if len(picked) < wanted:
+        hold_off(db, record)
     if not picked:
         return 0
     states, _ = openings.states_of(db, picked)
@@ -67,6 +69,24 @@ def top_up(db: Client, queue: Queue, now: datetime, opens_at: OpensAt | None = N
     logs.info("backfill", queue=queue.id, wanted=wanted, added=added)
     db.collection(store.BACKFILLS).document(record.id).update({"added": added, "bulk_id": bulk_id})
     return added
+
+
+def hold_off(db: Client, record: Backfill) -> None:
+    """After a refill that found too few places, take the next windows' fences too.
+
+    Places that open soon do not appear from one minute to the next (a weekend's closing
+    lasts days); without this every minute's first request would scan the table again.
+    """
+    from google.api_core.exceptions import AlreadyExists
+
+    for window in range(record.window + 1, record.window + routing.BACKFILL_HOLD_OFF_WINDOWS):
+        held = record.model_copy(
+            update={"id": routing.backfill_id(record.queue, window), "window": window}
+        )
+        try:
+            db.collection(store.BACKFILLS).document(held.id).create(held.stored())
+        except AlreadyExists:
+            continue
 
 
 def count_stock(db: Client, queue: Queue, now: datetime) -> int:
