@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import lru_cache
-from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
@@ -15,10 +14,11 @@ from shared.domain.contact_hours import ContactPolicy, parse_window
 from shared.domain.leases import LeasePolicy
 from shared.domain.rate_policy import Bucket, Limit
 from shared.domain.review import ReviewSampling, parse_sampling
+from shared.domain.selection import MIN_CAPACITY, DrawPolicy, DrawStrategy
 
-# How requestCall chooses among available entries: "cells" (uniform, docs/concurrency.md);
-# "naive" (longest available first) exists only as the contention benchmark's baseline.
-DrawStrategy = Literal["cells", "naive"]
+# The policies' defaults are written once, in their dataclasses; Settings name them.
+_LEASE = LeasePolicy()
+_DRAW = DrawPolicy()
 
 
 class Settings(BaseSettings):
@@ -28,14 +28,12 @@ class Settings(BaseSettings):
 
     project_id: str = Field("demo-callqueue", alias="GOOGLE_CLOUD_PROJECT")
     region: str = Field("us-central1", alias="FUNCTION_REGION")
-    claim_lease_seconds: int = Field(1200, alias="CLAIM_LEASE_SECONDS", ge=1)
+    claim_lease_seconds: int = Field(_LEASE.lease_seconds, alias="CLAIM_LEASE_SECONDS", ge=1)
     org_timezone: str = Field("America/Los_Angeles", alias="ORG_TIMEZONE")
-    # How many available entries one draw looks at before picking one at random.
-    candidate_window: int = Field(25, alias="CANDIDATE_WINDOW", ge=1, le=300)
-    # Upper bound on claim transactions per request; each lost race means another
-    # caller got an entry, so this only bites under extreme contention.
-    max_claim_attempts: int = Field(60, alias="MAX_CLAIM_ATTEMPTS", ge=1)
-    draw_strategy: DrawStrategy = Field("cells", alias="DRAW_STRATEGY")
+    # The draw's slots per cell and the limit of each read (selection.DrawPolicy).
+    candidate_window: int = Field(_DRAW.candidate_window, alias="CANDIDATE_WINDOW", le=300)
+    max_claim_attempts: int = Field(_DRAW.max_claim_attempts, alias="MAX_CLAIM_ATTEMPTS", ge=1)
+    draw_strategy: DrawStrategy = Field(_DRAW.strategy, alias="DRAW_STRATEGY")
     # When a location whose opening hours are unknown (or unreadable) may be called, in its
     # own time zone: "Mon-Fri 09:00-17:00; Sat 10:00-14:00", or "always".
     default_contact_window: str = Field("Mon-Fri 09:00-17:00", alias="DEFAULT_CONTACT_WINDOW")
@@ -52,10 +50,12 @@ class Settings(BaseSettings):
     )
     # Leases: extension step, the longest a claim may last in all, and how close to its end
     # a lease can no longer be extended or released (see docs/concurrency.md).
-    extend_step_seconds: int = Field(600, alias="EXTEND_STEP_SECONDS", ge=1)
-    max_lease_seconds: int = Field(3600, alias="MAX_LEASE_SECONDS", ge=1)
-    lease_end_margin_seconds: int = Field(2, alias="LEASE_END_MARGIN_SECONDS", ge=0)
-    max_expiries: int = Field(3, alias="MAX_EXPIRIES", ge=1)
+    extend_step_seconds: int = Field(_LEASE.extend_step_seconds, alias="EXTEND_STEP_SECONDS", ge=1)
+    max_lease_seconds: int = Field(_LEASE.max_seconds, alias="MAX_LEASE_SECONDS", ge=1)
+    lease_end_margin_seconds: int = Field(
+        _LEASE.end_margin_seconds, alias="LEASE_END_MARGIN_SECONDS", ge=0
+    )
+    max_expiries: int = Field(_LEASE.max_expiries, alias="MAX_EXPIRIES", ge=1)
     # How stale the "user not disabled, tokens not revoked" check may be, per instance and
     # user (one Auth API call per user per this many seconds); 0 checks on every call.
     revocation_check_seconds: int = Field(60, alias="REVOCATION_CHECK_SECONDS", ge=0)
@@ -84,6 +84,16 @@ class Settings(BaseSettings):
     auth_emulator_host: str | None = Field(None, alias="FIREBASE_AUTH_EMULATOR_HOST")
     tasks_emulator_host: str | None = Field(None, alias="CLOUD_TASKS_EMULATOR_HOST")
 
+    @field_validator("candidate_window")
+    @classmethod
+    def _candidate_window(cls, value: int) -> int:
+        if value < MIN_CAPACITY:
+            raise ValueError(
+                f"CANDIDATE_WINDOW must be at least {MIN_CAPACITY}: with fewer slots per cell "
+                "the draw cannot keep its cells from filling up (docs/concurrency.md, The draw)"
+            )
+        return value
+
     @field_validator("default_contact_window")
     @classmethod
     def _window(cls, value: str) -> str:
@@ -111,6 +121,14 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.org_timezone)
+
+    @property
+    def draw_policy(self) -> DrawPolicy:
+        return DrawPolicy(
+            candidate_window=self.candidate_window,
+            strategy=self.draw_strategy,
+            max_claim_attempts=self.max_claim_attempts,
+        )
 
     @property
     def lease_policy(self) -> LeasePolicy:

@@ -22,6 +22,11 @@ class LeasePolicy:
     # Leases that run out unreported before the entry leaves rotation for staff to look at.
     max_expiries: int = 3
 
+    @property
+    def longest(self) -> timedelta:
+        """The longest a claim may last, however often it is extended (never below one lease)."""
+        return timedelta(seconds=max(self.max_seconds, self.lease_seconds))
+
 
 def attempt_id(entry_id: str, claim_seq: int) -> str:
     """Deterministic attempt id; entry ids are unique per stay in the queue, so never repeated."""
@@ -101,7 +106,7 @@ def grant(
         "holder_email": email,
         "claimed_at": now,
         "claimed_until": until,
-        "lease_limit": now + timedelta(seconds=max(policy.max_seconds, policy.lease_seconds)),
+        "lease_limit": now + policy.longest,
         "claim_seq": seq,
         "available_at": max(until, entry.vest_at),
         "rand": rand,
@@ -110,9 +115,9 @@ def grant(
     return attempt, update
 
 
-def max_end(attempt: Attempt, max_seconds: int) -> datetime:
+def max_end(attempt: Attempt, policy: LeasePolicy) -> datetime:
     """The latest a claim may last, however often it is extended."""
-    return attempt.claimed_at + timedelta(seconds=max_seconds)
+    return attempt.claimed_at + policy.longest
 
 
 def live_attempt(entry: Entry, attempt: Attempt | None, claim_seq: int) -> bool:
@@ -159,7 +164,7 @@ def extended_until(attempt: Attempt, now: datetime, policy: LeasePolicy) -> date
     """The new end of the lease after one extension, or None if it is already at its maximum."""
     candidate = min(
         attempt.claimed_until + timedelta(seconds=policy.extend_step_seconds),
-        max_end(attempt, policy.max_seconds),
+        max_end(attempt, policy),
     )
     return candidate if candidate > attempt.claimed_until else None
 

@@ -211,6 +211,9 @@ class CallerLease(Document):
     entry_id: str
     claim_seq: int
     at: datetime
+    # The entry version the claim raced for: its `entry_changes` fence names it, which is how
+    # a fence left by a failed commit is told from a claim still committing (None: older fences).
+    version: int | None = None
 
 
 class CurrentLease(BaseModel):
@@ -225,6 +228,8 @@ class Caller(Document):
 
     id: str
     claims: int = 0
+    # Claim numbers up to this one are proven to belong to failed commits (emulator only).
+    skipped: int = 0
     current: CurrentLease | None = None
     reports_total: int = 0
     # Caller groups staff assigned (`trainee`, `spanish`...): which queues they draw from.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from shared.domain.models import DEFAULT_QUEUE, Queue
 
@@ -36,9 +36,28 @@ def eligible(queues: Iterable[Queue], groups: Iterable[str]) -> list[Queue]:
     return [q for q in with_default(queues) if is_open_to(q, mine)]
 
 
-def shortfall(minimum: int, available: int) -> int:
+# A refill counts as stock every entry of the queue callable within this long (held, deferred
+# to an opening, called back soon), and adds only places that open within it: what it adds is
+# stock by the same rule, so the next count sees it and nothing is refilled twice. A day
+# covers a night's closing; a place closed for the weekend is neither stock nor added on Friday.
+BACKFILL_HORIZON = timedelta(hours=24)
+# Windows a refill that found too few places keeps the queue's refills off for (15 minutes).
+BACKFILL_HOLD_OFF_WINDOWS = 15
+
+
+def shortfall(minimum: int, stock: int) -> int:
     """How many entries a refill adds: up to the minimum, nothing when at or above it."""
-    return max(minimum - available, 0)
+    return max(minimum - stock, 0)
+
+
+def stock_until(now: datetime) -> datetime:
+    """Entries available by this instant count as a queue's stock."""
+    return now + BACKFILL_HORIZON
+
+
+def callable_soon(opening: datetime | None, now: datetime) -> bool:
+    """Whether a place whose next opening is `opening` (None: never) may be added by a refill."""
+    return opening is not None and opening <= stock_until(now)
 
 
 def backfill_window(now: datetime, seconds: int = BACKFILL_WINDOW_SECONDS) -> int:

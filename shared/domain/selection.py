@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from shared.domain.cells import CELL_LEVELS
 from shared.domain.models import PRIORITY_GROUPS
@@ -28,6 +29,35 @@ def groups_in_order(groups: Iterable[int] = PRIORITY_GROUPS) -> list[int]:
 
 
 Fetch = Callable[[int, int], Sequence[str]]
+# Below this many slots a cell holding a few entries is often full (its entries cannot be
+# drawn at that level): measured 0.94x as often at 8. Settings refuse less (docs/concurrency.md).
+MIN_CAPACITY = 16
+
+# How requestCall chooses among available entries: "cells" (uniform, docs/concurrency.md);
+# "naive" (longest available first) exists only as the contention benchmark's baseline.
+DrawStrategy = Literal["cells", "naive"]
+
+
+@dataclass(frozen=True)
+class DrawPolicy:
+    """How requestCall draws; Settings build it (`Settings.draw_policy`), these are the defaults."""
+
+    # Slots of a cell in the cell draw, and the limit of each of its reads.
+    candidate_window: int = 25
+    strategy: DrawStrategy = "cells"
+    # Claim transactions one request may lose before it answers 429 `busy`; each lost race
+    # means another caller got an entry, so this only bites under extreme contention.
+    max_claim_attempts: int = 60
+    # Closed places one request defers before it answers 429 `busy` (try again): each costs
+    # a write, once per closed period, so the next request goes on where this one stopped.
+    max_deferrals: int = 25
+    # Cells the draw may read for one candidate before the request answers 429 `busy`.
+    max_queries_per_candidate: int = 60
+
+
+class DrawBudgetSpent(Exception):
+    """A draw read `max_queries` cells for one candidate without finding one or proving the
+    group empty: the request should answer "try again", never fall through to another group."""
 
 
 @dataclass
@@ -38,11 +68,12 @@ class CellDraw:
     Each try picks a cell of the current level and a slot in [0, capacity): the entry in that
     slot is the draw, an empty slot means "try again". Every available entry in a cell that
     is not full is thus drawn with the same chance, 1 / (2**level * capacity), whichever
-    level tries were made at, so draws are exactly uniform as long as no full cell is met;
-    a full cell sends the draw two levels finer. At level 0 the cell is the whole group: it is
-    chosen from directly. A cell with few entries makes the next try a level coarser. So a
-    draw reads about `capacity` documents in expectation, whatever the group's size and
-    however many entries are held, and the level settles where cells hold a few entries.
+    level tries were made at. An entry in a full cell cannot be drawn at that level (its cell
+    has more entries than slots), so the level is kept where full cells are rare: a cell more
+    than half full makes later tries a level finer, a full one two levels finer at once, and
+    a cell with fewer than `capacity / 8` untried entries a level coarser. At level 0 the cell
+    is the whole group: it is chosen from directly. A draw reads about `capacity` documents
+    in expectation, whatever the group's size and however many entries are held.
     """
 
     fetch: Fetch
@@ -50,35 +81,51 @@ class CellDraw:
     rng: random.Random
     level: int = 0
     levels: int = CELL_LEVELS
+    # Cells one candidate may read; a fresh budget for every candidate, so a group with
+    # many untried entries passed over (closed places) is never given up on for lack of it.
     max_queries: int = 60
     queries: int = 0
     seen: dict[tuple[int, int], list[str]] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if self.capacity < MIN_CAPACITY:
+            raise ValueError(f"a cell draw needs a capacity of at least {MIN_CAPACITY}")
+
     def next(self, exclude: Container[str] = ()) -> str | None:
-        """An available entry not in `exclude`; None when the group has none left (or after
-        `max_queries` reads without one, which a settled level makes vanishingly rare)."""
+        """An available entry not in `exclude`; None when the group has none left.
+
+        Raises DrawBudgetSpent after `max_queries` reads for this candidate without either.
+        """
+        budget = self.queries + self.max_queries
         for _ in range(self.max_queries * 8):
-            found = self._cell(self.rng.randrange(2**self.level))
-            if found is None:
-                return None
+            found = self._cell(self.rng.randrange(2**self.level), budget, exclude)
             if len(found) >= self.capacity and self.level < self.levels - 1:
                 self.level = min(self.level + 2, self.levels - 1)
                 continue
+            left = [i for i in found if i not in exclude]
             if self.level == 0:
-                left = [i for i in found if i not in exclude]
                 return self.rng.choice(left) if left else None
             slot = self.rng.randrange(self.capacity)
-            if slot < len(found) and found[slot] not in exclude:
-                return found[slot]
-            if len(found) < self.capacity // 8:
+            chosen = found[slot] if slot < len(found) and found[slot] not in exclude else None
+            if 2 * len(found) > self.capacity and self.level < self.levels - 1:
+                self.level += 1
+            elif chosen is None and 16 * len(left) < self.capacity:
                 self.level -= 1
-        return None
+            if chosen is not None:
+                return chosen
+        raise DrawBudgetSpent()
 
-    def _cell(self, cell: int) -> list[str] | None:
+    def _cell(self, cell: int, budget: int, exclude: Container[str]) -> list[str]:
         key = (self.level, cell)
-        if key not in self.seen:
-            if self.queries >= self.max_queries:
-                return None
+        known = self.seen.get(key)
+        # A full cell read earlier whose entries were tried since may hide untried ones past
+        # the read's limit (or none at all): read it again rather than judge it by the old read.
+        stale = (
+            known is not None and len(known) >= self.capacity and any(i in exclude for i in known)
+        )
+        if known is None or stale:
+            if self.queries >= budget:
+                raise DrawBudgetSpent()
             self.queries += 1
             self.seen[key] = list(self.fetch(self.level, cell))
         return self.seen[key]

@@ -42,7 +42,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 _rng = random.SystemRandom()
-# A caller's claim numbers a failed claim left behind (emulator only), skipped at most this often.
+# Claim numbers one read of the caller passes over (each proven left by a failed commit):
+# `callers/{uid}.skipped` records how far they were proven, so the next read starts there.
 MAX_ORPHANED_CLAIMS = 20
 
 
@@ -58,6 +59,14 @@ class Stale(Conflict):
         super().__init__(
             "Other changes to this queue entry arrived at the same time; please try again."
         )
+
+
+class FailedClaims(Stale):
+    """A read of the caller passed MAX_ORPHANED_CLAIMS failed claims: record them, try again."""
+
+    def __init__(self, through: int) -> None:
+        super().__init__()
+        self.through = through
 
 
 # Reading
@@ -129,23 +138,51 @@ def queued(db: Client, location_ids: Iterable[str]) -> set[str]:
 def read_caller(db: Client, tx: Transaction | None, uid: str) -> tuple[Caller, int]:
     """The caller's document and the number their next claim must take.
 
-    A number whose fence exists while `callers/{uid}` still counts fewer claims belongs to a
-    claim whose commit failed after its first write (emulator only): it is skipped. The
-    caller document is read again after the fence, so a claim that committed in between is
-    seen as committed, not skipped.
+    A number whose fence exists while `callers/{uid}` still counts fewer claims belongs either
+    to a claim still committing or to one whose commit failed after its first write (emulator
+    only). It is skipped only when proven failed: the entry fence its claim raced for was
+    taken by another change. A claim still committing raises Stale (the caller tries again).
+    The caller document is read again after the fence, so a claim that committed in between
+    is seen as committed, not skipped.
     """
     ref = db.collection(store.CALLERS).document(uid)
     caller = store.load(Caller, ref.get(transaction=tx)) or Caller(id=uid)
-    n = caller.claims + 1
+    n = max(caller.claims, caller.skipped) + 1
     for _ in range(MAX_ORPHANED_CLAIMS):
-        fence = db.collection(store.CALLER_LEASES).document(leases.caller_lease_id(uid, n))
-        if not fence.get(transaction=tx).exists:
+        fence_ref = db.collection(store.CALLER_LEASES).document(leases.caller_lease_id(uid, n))
+        fence = store.load(CallerLease, fence_ref.get(transaction=tx))
+        if fence is None:
             return caller, n
         again = store.load(Caller, ref.get(transaction=tx)) or Caller(id=uid)
         if again.claims >= n:
             return again, again.claims + 1
+        if not _lost(db, tx, fence):
+            raise Stale()
         n += 1
-    raise Stale()
+    raise FailedClaims(n - 1)
+
+
+def _lost(db: Client, tx: Transaction | None, fence: CallerLease) -> bool:
+    """Whether the claim that created `fence` lost its entry fence to another change."""
+    if fence.version is None:
+        return False
+    ref = db.collection(store.ENTRY_CHANGES).document(
+        leases.change_id(fence.entry_id, fence.version)
+    )
+    change = store.load(EntryChange, ref.get(transaction=tx))
+    if change is None:
+        # Its commit has not reached the entry fence yet: still committing.
+        return False
+    return not (change.event == "claim" and change.by == fence.uid)
+
+
+def skip_failed_claims(db: Client, uid: str, through: int) -> None:
+    """Record that the caller's claim numbers up to `through` are proven failed or used.
+
+    Written outside any transaction, after a claim lost its race: a stale write of a lower
+    number only costs the next read a few more fence reads.
+    """
+    db.collection(store.CALLERS).document(uid).set({"id": uid, "skipped": through}, merge=True)
 
 
 def held_lease(
@@ -278,6 +315,7 @@ def claim(
         entry_id=entry.id,
         claim_seq=entry.claim_seq + 1,
         at=now,
+        version=entry.version + 1,
     )
     tx.create(db.collection(store.CALLER_LEASES).document(fence.id), fence.stored())
     version = _fence(db, tx, entry, "claim", caller.id, now)

@@ -59,3 +59,47 @@ def test_claims_are_exclusive_only_with_the_fences(
     else:
         # Without the fence the same interleaving hands some location to several callers.
         assert max(winners.values()) > 1, winners
+
+
+def test_a_caller_who_lost_many_races_in_a_row_is_not_refused_for_good(
+    inproc: InProcessApi,
+    db: Any,
+    staff_token: str,
+    users: Users,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each race a caller loses leaves their caller fence behind on the emulator (its commit
+    fails at the entry's fence, after the caller's): 25 such in a row, then a free place."""
+    from shared.adapters.auth import User
+    from shared.records import entries
+    from shared.services.caller import calls
+
+    lost = 25
+    enqueue(inproc, staff_token, add_locations(db, lost, prefix="raced"))
+    loser = users.token("loser", ["caller"])
+    loser_uid = users.uid("loser", ["caller"])
+    claim = entries.claim
+
+    def rival_commits_first(*args: Any, **kwargs: Any) -> Any:
+        _, _, entry, _, caller, _, now, policy = args[:8]
+        if caller.id == loser_uid:
+            # Another caller's claim of the same entry commits between the loser's reads and
+            # the loser's commit: the loser's entry fence then fails, its caller fence stays.
+            rival = User(uid=f"rival-{entry.id}", email=None, roles=frozenset({"caller"}))
+            calls.take(db, entry.id, rival, now, policy)
+        return claim(*args, **kwargs)
+
+    monkeypatch.setattr(entries, "claim", rival_commits_first)
+    reply = inproc.call("requestCall", loser, params={"state": "all"})
+    assert reply.status == 404, reply.body
+    left = [s for s in db.collection(store.CALLER_LEASES).stream() if s.get("uid") == loser_uid]
+    assert len(left) >= lost  # every lost race left its fence
+
+    monkeypatch.setattr(entries, "claim", claim)
+    [free] = add_locations(db, 1, prefix="free")
+    enqueue(inproc, staff_token, [free])
+    reply = inproc.call("requestCall", loser, params={"state": "all"})
+    assert (reply.status, reply.body.get("id")) == (200, free), reply.body
+    # Still one lease per caller: asking again answers the same lease.
+    again = inproc.call("requestCall", loser, params={"state": "all"})
+    assert again.body["lease"] == reply.body["lease"]

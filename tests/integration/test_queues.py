@@ -194,9 +194,7 @@ def test_an_empty_queue_is_backfilled_once_by_16_concurrent_callers(
     save_queue(inproc, staff_token, name="default", backfill_min=5)
     # Every caller counts the queue empty before any of them refills it.
     barrier = threading.Barrier(16, timeout=30)
-    monkeypatch.setattr(
-        backfill, "count_available", first_call_waits(backfill.count_available, barrier)
-    )
+    monkeypatch.setattr(backfill, "count_stock", first_call_waits(backfill.count_stock, barrier))
     if not fence:
         monkeypatch.setattr(backfill, "first_in_window", lambda db, record: True)
     tokens = users.callers(16)

@@ -75,3 +75,23 @@ def test_an_unreadable_review_sampling_stops_the_settings(text: str) -> None:
 
     with pytest.raises(ValidationError, match=r"REVIEW_SAMPLING|review_sampling"):
         settings(REVIEW_SAMPLING=text)
+
+
+@pytest.mark.parametrize("window", ["1", "7", "15"])
+def test_a_candidate_window_too_small_for_the_draw_is_refused(window: str) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="CANDIDATE_WINDOW must be at least 16"):
+        settings(CANDIDATE_WINDOW=window)
+
+
+def test_policies_are_built_from_settings_with_the_policies_defaults() -> None:
+    from shared.domain.leases import LeasePolicy
+    from shared.domain.selection import DrawPolicy
+
+    assert settings().lease_policy == LeasePolicy()
+    assert settings().draw_policy == DrawPolicy()
+    built = settings(CANDIDATE_WINDOW="40", MAX_CLAIM_ATTEMPTS="5", MAX_LEASE_SECONDS="60")
+    assert (built.draw_policy.candidate_window, built.draw_policy.max_claim_attempts) == (40, 5)
+    # The longest lease is never below one lease, in the answer and for extensions alike.
+    assert built.lease_policy.longest.total_seconds() == 1200

@@ -77,3 +77,18 @@ def test_queue_and_group_names_are_case_folded_deduplicated_and_checked() -> Non
             SaveQueueBody.model_validate(bad)
     with pytest.raises(ValidationError):
         CallerGroupsBody.model_validate({"uid": "u", "groups": ["no spaces"]})
+
+
+@pytest.mark.parametrize(
+    ("opens_in_hours", "soon"),
+    [(0, True), (8, True), (24, True), (24.01, False), (63, False), (None, False)],
+)
+def test_a_refill_adds_only_places_that_open_within_the_horizon(
+    opens_in_hours: float | None, soon: bool
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime(2026, 3, 6, 18, tzinfo=UTC)
+    opening = None if opens_in_hours is None else now + timedelta(hours=opens_in_hours)
+    assert routing.callable_soon(opening, now) is soon
+    assert routing.stock_until(now) == now + routing.BACKFILL_HORIZON

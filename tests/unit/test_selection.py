@@ -84,7 +84,9 @@ def draws(group: Group, n: int, capacity: int, seed: int = 3) -> tuple[Counter[s
 
 
 @pytest.mark.parametrize(
-    ("available", "capacity"), [(1, 25), (20, 25), (24, 25), (300, 25), (1_000, 25)]
+    ("available", "capacity"),
+    # 2,000: the level settles where cells are often full; drawn unevenly before (p ~ 1e-15).
+    [(1, 25), (20, 25), (24, 25), (300, 25), (1_000, 25), (2_000, 25), (2_000, 16)],
 )
 def test_draws_are_uniform(available: int, capacity: int) -> None:
     from scipy.stats import chisquare
@@ -132,3 +134,113 @@ def test_a_full_cell_sends_the_draw_finer() -> None:
     draw = selection.CellDraw(group.fetch(25), 25, random.Random(2))
     assert draw.next() is not None
     assert draw.level >= 2
+
+
+@pytest.mark.parametrize("capacity", [1, 4, 7, 8, 15])
+def test_windows_too_small_for_the_cells_are_refused(capacity: int) -> None:
+    with pytest.raises(ValueError, match="at least 16"):
+        selection.CellDraw(Group(10).fetch(capacity), capacity, random.Random(1))
+
+
+@pytest.mark.parametrize("capacity", [16, 17, 25, 300])
+def test_the_level_comes_back_down_when_a_group_shrinks(capacity: int) -> None:
+    """Every allowed window: a level settled on a big group returns to a small group's level."""
+    big = Group(30_000)
+    _, deep = draws_at(big, 200, capacity)
+    small = Group(40, seed=2)
+    drawn, level = draws_at(small, 600, capacity, level=deep)
+    assert len(drawn) == 40
+    assert deep >= 8, deep
+    assert level <= 5, (deep, level)
+
+
+def draws_at(group: Group, n: int, capacity: int, level: int = 0) -> tuple[Counter[str], int]:
+    rng = random.Random(4)
+    drawn: Counter[str] = Counter()
+    for _ in range(n):
+        draw = selection.CellDraw(group.fetch(capacity), capacity, rng, level=level)
+        entry = draw.next()
+        assert entry is not None
+        drawn[entry] += 1
+        level = draw.level
+    return drawn, level
+
+
+class Queue:
+    """Group 1 as plain values: entries leave it when deferred (closed) or claimed (open)."""
+
+    def __init__(self, entries: int, closed_share: float, seed: int = 7) -> None:
+        rng = random.Random(seed)
+        ids = [f"e{n}" for n in range(entries)]
+        self.closed = set(rng.sample(ids, int(entries * closed_share)))
+        self.labels = {i: cells.cells_of(rng.random()) for i in ids}
+        self.by_cell: dict[str, list[str]] = {}
+        for i in ids:
+            for label in self.labels[i]:
+                self.by_cell.setdefault(label, []).append(i)
+
+    def fetch(self, capacity: int) -> selection.Fetch:
+        def run(level: int, cell: int) -> list[str]:
+            return self.by_cell.get(cells.cell_label(level, cell), [])[:capacity]
+
+        return run
+
+    def take_out(self, entry: str) -> None:
+        for label in self.labels.pop(entry):
+            self.by_cell[label].remove(entry)
+
+    def open_left(self) -> int:
+        return len(set(self.labels) - self.closed)
+
+
+def test_a_request_never_falls_through_while_the_urgent_group_has_open_places() -> None:
+    """Issue 16, defect 1: 5,000 entries in group 1, 98% closed, 60 requests as requestCall
+    makes them (closed candidates deferred, up to the policy's limit, then 429 `busy`)."""
+    policy = selection.DrawPolicy()
+    group = Queue(5_000, 0.98)
+    rng = random.Random(11)
+    level = 0
+    outcomes: Counter[str] = Counter()
+    for _ in range(60):
+        draw = selection.CellDraw(
+            group.fetch(policy.candidate_window),
+            policy.candidate_window,
+            rng,
+            level=level,
+            max_queries=policy.max_queries_per_candidate,
+        )
+        tried: set[str] = set()
+        deferrals = 0
+        outcome = "busy"
+        try:
+            while (entry := draw.next(tried)) is not None:
+                tried.add(entry)
+                if entry not in group.closed:
+                    group.take_out(entry)
+                    outcome = "claimed"
+                    break
+                if deferrals >= policy.max_deferrals:
+                    break
+                deferrals += 1
+                group.take_out(entry)
+            else:
+                outcome = "fell through" if group.open_left() else "group empty"
+        except selection.DrawBudgetSpent:
+            pass
+        outcomes[outcome] += 1
+        level = draw.level
+    assert outcomes["fell through"] == 0, outcomes
+    assert outcomes["claimed"] >= 20, outcomes
+
+
+@pytest.mark.parametrize("entries", [25, 30, 200])
+def test_a_group_drawn_empty_answers_none_however_full_its_cells_were(entries: int) -> None:
+    """Every candidate is taken (claimed by others, deferred): the draw proves the group empty
+    instead of judging cells by reads made before their entries went."""
+    group = Queue(entries, 0.0)
+    draw = selection.CellDraw(group.fetch(25), 25, random.Random(3))
+    tried: set[str] = set()
+    while (entry := draw.next(tried)) is not None:
+        tried.add(entry)
+        group.take_out(entry)
+    assert len(tried) == entries

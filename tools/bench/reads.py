@@ -155,6 +155,7 @@ class Queue:
         from shared.domain import contact_hours
         from shared.domain.contact_hours import ContactPolicy
         from shared.domain.leases import LeasePolicy
+        from shared.domain.selection import DrawPolicy
         from shared.services.caller import calls
         from tools.bench.index_scan import scan_all
 
@@ -172,8 +173,7 @@ class Queue:
                 calls.CallQuery(state="all"),
                 datetime.now(UTC),
                 LeasePolicy(),
-                window_size=25,
-                max_attempts=60,
+                DrawPolicy(),
                 # Every place open: the window check runs, as in production, and defers nothing.
                 contact=ContactPolicy(default=contact_hours.ALWAYS),
             )

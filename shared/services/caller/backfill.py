@@ -1,22 +1,26 @@
 """Refill a queue that runs low: requestCall calls `top_up` before drawing from it.
 
-The places added are those never reported on first, then those with the oldest latest
-report, skipping queued ones. One refill per queue and window: `backfills/{queue}-{window}`
-is created first, so of 16 callers finding the queue low at once exactly one refills it.
+A queue is low when fewer of its entries than `backfill_min` are callable within
+`routing.BACKFILL_HORIZON` (available, held, or deferred to an opening inside it). The
+places added are those never reported on first, then those with the oldest latest report,
+skipping queued ones and those that do not open within the horizon. One refill per queue
+and window: `backfills/{queue}-{window}` is created first, so of 16 callers finding the
+queue low at once exactly one refills it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from shared.adapters import store
 from shared.adapters.auth import User
 from shared.base import logs
 from shared.base.errors import ApiError
 from shared.domain import routing
-from shared.domain.models import DEFAULT_PRIORITY_GROUP, Backfill, Queue
-from shared.records import bulk_adds, entries, openings, reasons
+from shared.domain.models import DEFAULT_PRIORITY_GROUP, Backfill, Location, Queue
+from shared.records import available, bulk_adds, entries, openings, reasons
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client
@@ -25,14 +29,16 @@ SYSTEM = User(uid="system", email=None, roles=frozenset())
 # Locations one refill reads at most while skipping queued ones (it runs once a window).
 MAX_SCAN = 5000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# When a place may next be called (None: never); without one every place may be called now.
+OpensAt = Callable[[Location], datetime | None]
 
 
-def top_up(db: Client, queue: Queue, now: datetime) -> int | None:
-    """Refill `queue` to its `backfill_min` if it has fewer available; answers how many it
-    added, or None when it was not low or another caller is refilling it this window."""
+def top_up(db: Client, queue: Queue, now: datetime, opens_at: OpensAt | None = None) -> int | None:
+    """Refill `queue` to its `backfill_min` if its stock is short; answers how many it added,
+    or None when it was not low or another caller is refilling it this window."""
     if queue.backfill_min <= 0:
         return None
-    wanted = routing.shortfall(queue.backfill_min, count_available(db, queue, now))
+    wanted = routing.shortfall(queue.backfill_min, count_stock(db, queue, now))
     if wanted == 0:
         return None
     window = routing.backfill_window(now)
@@ -40,7 +46,13 @@ def top_up(db: Client, queue: Queue, now: datetime) -> int | None:
     record = Backfill(id=fence_id, queue=queue.id, window=window, at=now, wanted=wanted)
     if not first_in_window(db, record):
         return None
-    picked = least_recently_reported(db, wanted)
+
+    def soon(place: Location) -> bool:
+        return opens_at is None or routing.callable_soon(opens_at(place), now)
+
+    picked = least_recently_reported(db, wanted, soon)
+    if len(picked) < wanted:
+        hold_off(db, record)
     if not picked:
         return 0
     states, _ = openings.states_of(db, picked)
@@ -59,19 +71,29 @@ def top_up(db: Client, queue: Queue, now: datetime) -> int | None:
     return added
 
 
-def count_available(db: Client, queue: Queue, now: datetime) -> int:
-    """Available entries of the queue, counted up to its minimum (the scan stops there)."""
-    from google.cloud.firestore_v1.base_query import FieldFilter
+def hold_off(db: Client, record: Backfill) -> None:
+    """After a refill that found too few places, take the next windows' fences too.
 
-    query: Any = (
-        db.collection(store.ENTRIES)
-        .where(filter=FieldFilter("open", "==", True))
-        .where(filter=FieldFilter("needs_attention", "==", False))
-        .where(filter=FieldFilter("queue", "==", queue.id))
-        .where(filter=FieldFilter("available_at", "<=", now))
-        .limit(queue.backfill_min)
-    )
-    return int(query.count().get()[0][0].value)
+    Places that open soon do not appear from one minute to the next (a weekend's closing
+    lasts days); without this every minute's first request would scan the table again.
+    """
+    from google.api_core.exceptions import AlreadyExists
+
+    for window in range(record.window + 1, record.window + routing.BACKFILL_HOLD_OFF_WINDOWS):
+        held = record.model_copy(
+            update={"id": routing.backfill_id(record.queue, window), "window": window}
+        )
+        try:
+            db.collection(store.BACKFILLS).document(held.id).create(held.stored())
+        except AlreadyExists:
+            continue
+
+
+def count_stock(db: Client, queue: Queue, now: datetime) -> int:
+    """The queue's entries callable within the horizon, counted up to its minimum (the scan
+    stops there): the available ones and those held or deferred until a time inside it."""
+    query = available.available(db, routing.stock_until(now), queue=queue.id)
+    return int(query.limit(queue.backfill_min).count().get()[0][0].value)
 
 
 def first_in_window(db: Client, record: Backfill) -> bool:
@@ -85,9 +107,11 @@ def first_in_window(db: Client, record: Backfill) -> bool:
     return True
 
 
-def least_recently_reported(db: Client, wanted: int) -> list[str]:
-    """Up to `wanted` locations without an open entry: never reported on first, then those
-    whose latest report is oldest."""
+def least_recently_reported(
+    db: Client, wanted: int, acceptable: Callable[[Location], bool] = lambda _: True
+) -> list[str]:
+    """Up to `wanted` acceptable locations without an open entry: never reported on first,
+    then those whose latest report is oldest."""
     from google.cloud.firestore_v1.base_query import FieldFilter
 
     open_now = entries.open_count(db)
@@ -102,9 +126,12 @@ def least_recently_reported(db: Client, wanted: int) -> list[str]:
     )
     free: list[str] = []
     for query in (never, oldest):
-        for snapshot in query.limit(limit).select(["queued"]).stream():
-            if (snapshot.to_dict() or {}).get("queued") is not True and snapshot.id not in free:
-                free.append(snapshot.id)
+        for snapshot in query.limit(limit).stream():
+            place = store.load(Location, snapshot)
+            if place is None or place.id in free or (snapshot.to_dict() or {}).get("queued"):
+                continue
+            if acceptable(place):
+                free.append(place.id)
         if len(free) >= wanted:
             break
     return free[:wanted]

@@ -6,20 +6,21 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.adapters import store
 from shared.adapters.auth import User
-from shared.adapters.config import DrawStrategy
 from shared.base.errors import Contention, NotFound, NothingToCall, TooMany
 from shared.domain import cells, contact_hours, leases, routing, selection
 from shared.domain.caller_view import present
 from shared.domain.contact_hours import ContactPolicy
 from shared.domain.leases import LeasePolicy
 from shared.domain.models import Caller, County, Entry, Location, Provider
-from shared.records import entries, saved_queues
+from shared.domain.selection import DrawBudgetSpent, DrawPolicy
+from shared.records import available, entries, saved_queues
 from shared.services.caller import backfill
 
 if TYPE_CHECKING:
@@ -28,9 +29,6 @@ if TYPE_CHECKING:
     from shared.adapters.config import Settings
 
 _rng = random.SystemRandom()
-# Closed places one request moves to their next opening before it answers "nothing to call":
-# each closed place costs one such write per closed period, shared by the requests that meet it.
-MAX_DEFERRALS = 25
 
 
 class CallQuery(BaseModel):
@@ -92,10 +90,8 @@ def serve_call(
         query,
         now,
         settings.lease_policy,
-        window_size=settings.candidate_window,
-        max_attempts=settings.max_claim_attempts,
+        settings.draw_policy,
         on_claim=schedule,
-        strategy=settings.draw_strategy,
         contact=settings.contact_policy,
     )
 
@@ -105,11 +101,9 @@ def request_call(
     user: User,
     query: CallQuery,
     now: datetime,
-    policy: LeasePolicy,
-    window_size: int,
-    max_attempts: int,
+    lease: LeasePolicy,
+    draw: DrawPolicy,
     on_claim: Callable[[Entry], object] | None = None,
-    strategy: DrawStrategy = "cells",
     contact: ContactPolicy | None = None,
 ) -> dict[str, Any]:
     """The location to call next, claimed for `user` unless asked not to.
@@ -117,7 +111,9 @@ def request_call(
     A caller holds one lease at a time: while it runs, every request answers it again.
     `on_claim` runs after a new claim is committed (it schedules the lease's clean-up).
     With `contact`, a place outside its contact window is not offered: its entry is deferred
-    to its next opening and the draw goes on.
+    to its next opening and the draw goes on. The answer is "nothing to call" only when every
+    eligible group was drawn empty; a request that spends its budget first (`draw`) answers
+    429 `busy`, so it never falls through to a less urgent group that is not next in line.
     """
     if query.location_id is not None:
         location = db.collection(store.LOCATIONS).document(query.location_id).get()
@@ -135,30 +131,32 @@ def request_call(
     tried: set[str] = set()
     attempts = deferrals = 0
     groups = caller.groups if caller is not None else []
-    offers = _offers(db, groups, query, now, window_size, tried, strategy)
-    for entry in offers:
+    offers = _offers(db, groups, query, now, draw, tried, contact)
+    while True:
+        try:
+            entry = next(offers, None)
+        except DrawBudgetSpent:
+            raise _busy() from None
+        if entry is None:
+            raise NothingToCall()
         tried.add(entry.id)
         # Read before the claim to check the window; the answer's view reuses it.
         place = location_of(db, entry)
         opening = now if contact is None else opening_of(contact, place, now)
         if opening != now:
             if opening is not None and not query.no_claim:
-                if deferrals >= MAX_DEFERRALS:
-                    raise NothingToCall()
+                if deferrals >= draw.max_deferrals:
+                    raise _busy()
                 deferrals += 1
                 defer(db, entry.id, opening, now)
             continue
         if query.no_claim:
             return view_of_entry(db, entry, with_lease=False, location=place)
-        if attempts >= max_attempts:
-            raise TooMany(
-                "Many callers are asking at once; please try again in a moment.",
-                retry_after=1,
-                error="busy",
-            )
+        if attempts >= draw.max_claim_attempts:
+            raise _busy()
         attempts += 1
         try:
-            taken = take(db, entry.id, user, now, policy)
+            taken = take(db, entry.id, user, now, lease)
         except Contention:
             continue
         if taken.new and on_claim is not None:
@@ -169,7 +167,16 @@ def request_call(
             # Claim transactions this request tried: 1 unless it lost races (benchmarks).
             body["claim_attempts"] = attempts
         return body
-    raise NothingToCall()
+
+
+def _busy() -> TooMany:
+    # The same answer as for lost races: the app tries again, and the next request goes on
+    # where this one stopped (deferred places are out of its way).
+    return TooMany(
+        "Many callers are asking at once; please try again in a moment.",
+        retry_after=1,
+        error="busy",
+    )
 
 
 def _offers(
@@ -177,21 +184,22 @@ def _offers(
     groups: list[str],
     query: CallQuery,
     now: datetime,
-    size: int,
+    draw: DrawPolicy,
     tried: set[str],
-    strategy: DrawStrategy,
+    contact: ContactPolicy | None,
 ) -> Iterator[Entry]:
     """Candidates from the caller's eligible queues in fall-through order, each queue's by
     priority group; a queue below its backfill minimum is refilled before it is drawn from."""
     saved = saved_queues.stored(db)
     for queue in routing.eligible(saved, groups):
         if queue.backfill_min > 0 and not query.no_claim:
-            backfill.top_up(db, queue, now)
+            opens_at = None if contact is None else partial(opening_of, contact, now=now)
+            backfill.top_up(db, queue, now, opens_at)
         # Until staff save a queue every entry is in `default`: the draw ignores the field,
         # so entries stored before it existed are drawn too.
         name = queue.id if saved else None
         for group in selection.groups_in_order():
-            yield from candidates(db, group, query.state, now, size, tried, strategy, name)
+            yield from candidates(db, group, query.state, now, draw, tried, name)
 
 
 # The level each (queue, group, state) draw settled at in this process: the next draw starts
@@ -204,9 +212,8 @@ def candidates(
     group: int,
     state: str | None,
     now: datetime,
-    size: int,
+    policy: DrawPolicy,
     tried: set[str],
-    strategy: DrawStrategy = "cells",
     queue: str | None = None,
 ) -> Iterator[Entry]:
     """Available entries of a group (of one queue, or of all) not in `tried`, in the order to
@@ -214,8 +221,10 @@ def candidates(
 
     "cells" draws each uniformly at random (`selection.CellDraw`); "naive", a benchmark
     baseline only, offers the longest available first, as every caller would try it.
+    Raises DrawBudgetSpent when a candidate costs more reads than the policy allows.
     """
-    if strategy == "naive":
+    size = policy.candidate_window
+    if policy.strategy == "naive":
         yield from _longest_available(db, group, state, now, size, tried, queue)
         return
     found: dict[str, Entry] = {}
@@ -226,27 +235,23 @@ def candidates(
         return [e.id for e in got]
 
     key = (queue, group, state)
-    draw = selection.CellDraw(fetch, capacity=size, rng=_rng, level=_levels.get(key, 0))
-    while (entry_id := draw.next(tried)) is not None:
+    draw = selection.CellDraw(
+        fetch,
+        capacity=size,
+        rng=_rng,
+        level=_levels.get(key, 0),
+        max_queries=policy.max_queries_per_candidate,
+    )
+    try:
+        while (entry_id := draw.next(tried)) is not None:
+            _levels[key] = draw.level
+            yield found[entry_id]
+    finally:
         _levels[key] = draw.level
-        yield found[entry_id]
-    _levels[key] = draw.level
 
 
 def _available(db: Client, group: int, state: str | None, now: datetime, queue: str | None) -> Any:
-    from google.cloud.firestore_v1.base_query import FieldFilter
-
-    query = (
-        db.collection(store.ENTRIES)
-        .where(filter=FieldFilter("open", "==", True))
-        .where(filter=FieldFilter("needs_attention", "==", False))
-        .where(filter=FieldFilter("priority_group", "==", group))
-    )
-    if queue is not None:
-        query = query.where(filter=FieldFilter("queue", "==", queue))
-    if state is not None:
-        query = query.where(filter=FieldFilter("state", "==", state))
-    return query.where(filter=FieldFilter("available_at", "<=", now))
+    return available.available(db, now, priority_group=group, queue=queue, state=state)
 
 
 def draw_cell(
@@ -297,8 +302,11 @@ def take(db: Client, entry_id: str, user: User, now: datetime, policy: LeasePoli
     Raises Contention if the entry is gone, held or flagged, or another claimer won it.
     """
 
+    numbers: list[tuple[int, int]] = []
+
     def run(tx: Transaction) -> Taken | None:
         caller, n = entries.read_caller(db, tx, user.uid)
+        numbers.append((max(caller.claims, caller.skipped), n))
         held = entries.held_lease(db, tx, caller, now)
         if held is not None:
             return Taken(held[0], new=False)
@@ -312,10 +320,22 @@ def take(db: Client, entry_id: str, user: User, now: datetime, policy: LeasePoli
         taken = entries.transact(db, run)
     except (entries.Stale, ValueError) as exc:
         # ValueError: the client gives up after repeated aborts under contention.
+        if isinstance(exc, entries.FailedClaims):
+            entries.skip_failed_claims(db, user.uid, exc.through)
+        else:
+            _skip_failed(db, user.uid, numbers)
         raise Contention(entry_id) from exc
     if taken is None:
+        _skip_failed(db, user.uid, numbers)
         raise Contention(entry_id)
     return taken
+
+
+def _skip_failed(db: Client, uid: str, numbers: list[tuple[int, int]]) -> None:
+    # The last read proved every number between the caller's count and the one it chose
+    # failed: record it, so failed claims never pile up in front of the caller's next one.
+    if numbers and numbers[-1][1] - 1 > numbers[-1][0]:
+        entries.skip_failed_claims(db, uid, numbers[-1][1] - 1)
 
 
 def opening_of(contact: ContactPolicy, location: Location, now: datetime) -> datetime | None:

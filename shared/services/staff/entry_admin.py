@@ -16,7 +16,7 @@ from shared.base.clock import iso
 from shared.base.errors import NotFound
 from shared.domain import leases
 from shared.domain.models import PRIORITY_GROUPS, Attempt, Entry, PriorityGroup, Report
-from shared.records import entries
+from shared.records import available, entries
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client, Transaction
@@ -162,21 +162,19 @@ def entries_query(db: Client, query: ListEntriesQuery, now: datetime) -> Any:
     """
     from google.cloud.firestore_v1.base_query import FieldFilter
 
+    filters = {n: getattr(query, n) for n in ENTRY_FILTERS if getattr(query, n) not in (None, "")}
+    if query.status == "available":
+        return available.available(db, now, **filters).order_by("id")
+    if query.status == "scheduled":
+        scheduled = available.in_rotation(db, **filters)
+        return scheduled.where(filter=FieldFilter("vest_at", ">", now)).order_by("id")
     q: Any = db.collection(store.ENTRIES).where(filter=FieldFilter("open", "==", True))
-    for name in ENTRY_FILTERS:
-        value = getattr(query, name)
-        if value not in (None, ""):
-            q = q.where(filter=FieldFilter(name, "==", value))
+    for name, value in filters.items():
+        q = q.where(filter=FieldFilter(name, "==", value))
     if query.status == "needs_attention":
         q = q.where(filter=FieldFilter("needs_attention", "==", True))
-    elif query.status == "available":
-        q = q.where(filter=FieldFilter("needs_attention", "==", False))
-        q = q.where(filter=FieldFilter("available_at", "<=", now))
     elif query.status == "claimed":
         q = q.where(filter=FieldFilter("claimed_until", ">", now))
-    elif query.status == "scheduled":
-        q = q.where(filter=FieldFilter("needs_attention", "==", False))
-        q = q.where(filter=FieldFilter("vest_at", ">", now))
     return q.order_by("id")
 
 
