@@ -37,7 +37,11 @@ CONTRACT_KEYS = {
 def add_locations(
     db: Any, count: int, *, prefix: str = "loc", state: str = "CA", **fields: Any
 ) -> list[str]:
-    """Write `count` locations with ids PREFIX-000.. and answer their ids."""
+    """Write `count` locations with ids PREFIX-000.. and answer their ids.
+
+    Each has a phone number (a place without one is never queued) unless `phone` says otherwise.
+    """
+    fields.setdefault("phone", "(555) 555-0100")
     ids = [f"{prefix}-{i:03d}" for i in range(count)]
     for start in range(0, count, 400):
         batch = db.batch()

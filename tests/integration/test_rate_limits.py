@@ -28,6 +28,7 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "bulkEnqueue": {"json": {"reason": "r", "location_ids": ["nowhere"]}},
     "updateEntries": {"json": {"action": "remove", "entry_ids": ["nowhere"]}},
     "undoBulkAdd": {"json": {"bulk_id": "nowhere"}},
+    "updateLocations": {"json": {"action": "callable", "location_ids": ["nowhere"]}},
 }
 
 

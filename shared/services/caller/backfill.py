@@ -1,8 +1,9 @@
 """Refill a queue that runs low: requestCall calls `top_up` before drawing from it.
 
 The places added are those never reported on first, then those with the oldest latest
-report, skipping queued ones. One refill per queue and window: `backfills/{queue}-{window}`
-is created first, so of 16 callers finding the queue low at once exactly one refills it.
+report, skipping queued ones and those that may not be called (no phone, do-not-call).
+One refill per queue and window: `backfills/{queue}-{window}` is created first, so of 16
+callers finding the queue low at once exactly one refills it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from shared.adapters import store
 from shared.adapters.auth import User
 from shared.base import logs
 from shared.base.errors import ApiError
-from shared.domain import routing
+from shared.domain import callability, routing
 from shared.domain.models import DEFAULT_PRIORITY_GROUP, Backfill, Queue
 from shared.records import bulk_adds, openings, reasons
 
@@ -40,10 +41,14 @@ def top_up(db: Client, queue: Queue, now: datetime) -> int | None:
     record = Backfill(id=fence_id, queue=queue.id, window=window, at=now, wanted=wanted)
     if not first_in_window(db, record):
         return None
-    picked = least_recently_reported(db, wanted)
+    picked, not_callable = least_recently_reported(db, wanted)
     if not picked:
+        logs.info("backfill", queue=queue.id, wanted=wanted, added=0, not_callable=not_callable)
         return 0
-    states, _ = openings.states_of(db, picked)
+    # Read again: a place marked do-not-call since the scan is left out.
+    places = openings.places_of(db, picked)
+    states = places.states
+    not_callable += len(places.not_callable)
     reason = reasons.ensure(db, routing.AUTOMATIC_BACKFILL, SYSTEM.uid, now)
     bulk_id = bulk_adds.record(db, SYSTEM, None, reason, DEFAULT_PRIORITY_GROUP, now)
     opening = openings.Opening(reason, DEFAULT_PRIORITY_GROUP, queue.id, SYSTEM.uid, bulk_id)
@@ -54,8 +59,10 @@ def top_up(db: Client, queue: Queue, now: datetime) -> int | None:
         logs.warning("backfill stopped", queue=queue.id, error=exc.error)
         return 0
     bulk_adds.count_added(db, bulk_id, added)
-    logs.info("backfill", queue=queue.id, wanted=wanted, added=added)
-    db.collection(store.BACKFILLS).document(record.id).update({"added": added, "bulk_id": bulk_id})
+    logs.info("backfill", queue=queue.id, wanted=wanted, added=added, not_callable=not_callable)
+    db.collection(store.BACKFILLS).document(record.id).update(
+        {"added": added, "bulk_id": bulk_id, "not_callable": not_callable}
+    )
     return added
 
 
@@ -85,15 +92,14 @@ def first_in_window(db: Client, record: Backfill) -> bool:
     return True
 
 
-def least_recently_reported(db: Client, wanted: int) -> list[str]:
-    """Up to `wanted` locations without an open entry: never reported on first, then those
-    whose latest report is oldest."""
+def least_recently_reported(db: Client, wanted: int) -> tuple[list[str], int]:
+    """Up to `wanted` callable locations without an open entry: never reported on first, then
+    those whose latest report is oldest; and how many not callable ones the scan passed."""
     from google.cloud.firestore_v1.base_query import FieldFilter
 
-    guards = db.collection(store.OPEN_ENTRIES)
-    open_now = int(guards.count().get()[0][0].value)  # type: ignore[no-untyped-call]
-    # At most `open_now` of the first places are queued: reading that many more is enough.
-    limit = min(wanted + open_now, MAX_SCAN)
+    # Queued and not callable places are passed over as they stream by, so the scan reads
+    # until it has enough, up to MAX_SCAN (places without a phone can be most of them).
+    limit = MAX_SCAN
     places = db.collection(store.LOCATIONS)
     # Not `latest_report_at == null`: the emulator we run matches every document with it,
     # and sorts nulls among timestamps; a range leaves the nulls out on every backend.
@@ -102,10 +108,16 @@ def least_recently_reported(db: Client, wanted: int) -> list[str]:
         "latest_report_at"
     )
     free: list[str] = []
+    passed: set[str] = set()
     for query in (never, oldest):
-        for snapshot in query.limit(limit).select(["queued"]).stream():
-            if (snapshot.to_dict() or {}).get("queued") is not True and snapshot.id not in free:
-                free.append(snapshot.id)
-        if len(free) >= wanted:
-            break
-    return free[:wanted]
+        for snapshot in query.limit(limit).select(["queued", *callability.FIELDS]).stream():
+            data = snapshot.to_dict() or {}
+            if data.get("queued") is True or snapshot.id in free:
+                continue
+            if callability.state_of_document(data) != "callable":
+                passed.add(snapshot.id)
+                continue
+            free.append(snapshot.id)
+            if len(free) >= wanted:
+                return free, len(passed)
+    return free[:wanted], len(passed)
