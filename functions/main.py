@@ -51,6 +51,8 @@ ACCESS: dict[str, Role | Literal["any", "task"]] = {
     "listCallers": "staff",
     "setCallerGroups": "staff",
     "callerStatistics": "staff",
+    "updateLocations": "staff",
+    "exportRecords": "staff",
     "expireClaim": "task",
 }
 
@@ -66,6 +68,7 @@ LIMITED: dict[str, Bucket] = {
     "bulkEnqueue": "bulk",
     "updateEntries": "bulk",
     "undoBulkAdd": "bulk",
+    "updateLocations": "bulk",
 }
 
 
@@ -436,6 +439,37 @@ def callerStatistics(request: flask.Request) -> dict[str, Any]:
     return caller_statistics.caller_statistics(store.client(s.project_id), query, clock.now())
 
 
+@functions_framework.http
+@endpoint(("POST",))
+def updateLocations(request: flask.Request) -> dict[str, Any]:
+    """Staff: mark locations do-not-call (closing their open entries), or callable again."""
+    from shared.adapters import store, web
+    from shared.base import clock
+    from shared.services.staff import do_not_call
+
+    user = _user(request, "updateLocations")
+    s = _settings()
+    body = web.parse(do_not_call.UpdateLocationsBody, web.read_json(request, s.max_body_bytes))
+    _charge(user, "updateLocations")
+    result = do_not_call.update_locations(
+        store.client(s.project_id), user, body, clock.now(), s.max_bulk_locations
+    )
+    return result.model_dump(mode="json")
+
+
+@functions_framework.http
+@endpoint(("GET",))
+def exportRecords(request: flask.Request) -> dict[str, Any]:
+    """Staff: one page of a CSV export of the reports or attempts of a period."""
+    from shared.adapters import store, web
+    from shared.services.staff import exports
+
+    _user(request, "exportRecords")
+    s = _settings()
+    query = web.parse(exports.ExportQuery, request.args.to_dict())
+    return exports.export_page(store.client(s.project_id), query).model_dump(mode="json")
+
+
 __all__ = [
     "bulkEnqueue",
     "callerStatistics",
@@ -443,6 +477,7 @@ __all__ = [
     "checkAuth",
     "entryDetails",
     "expireClaim",
+    "exportRecords",
     "extendCall",
     "listBulkAdds",
     "listCallers",
@@ -458,4 +493,5 @@ __all__ = [
     "submitReport",
     "undoBulkAdd",
     "updateEntries",
+    "updateLocations",
 ]

@@ -84,6 +84,7 @@ CALL = _object(
 BULK_ENQUEUED = _object(
     added=INTEGER,
     already_queued=INTEGER,
+    not_callable=INTEGER,
     needs_attention=INTEGER,
     not_found=_list(STRING),
     matched=INTEGER,
@@ -159,17 +160,19 @@ def _get(summary: str, query: type[BaseModel], *extra: int) -> dict[str, Any]:
 
 
 def build() -> dict[str, Any]:
-    from shared.services.staff.bulk_add_admin import ListBulkAddsQuery, UndoBody
     from shared.services.caller.calls import CallQuery
     from shared.services.caller.lease_changes import ExpiryTask, LeaseRef
     from shared.services.caller.reports import ReportBody
+    from shared.services.staff.bulk_add_admin import ListBulkAddsQuery, UndoBody
     from shared.services.staff.caller_statistics import CallerStatisticsQuery
+    from shared.services.staff.do_not_call import UpdateLocationsBody, UpdateLocationsResult
     from shared.services.staff.enqueue import BulkEnqueueBody
     from shared.services.staff.entry_admin import (
         EntryDetailsQuery,
         ListEntriesQuery,
         UpdateEntriesBody,
     )
+    from shared.services.staff.exports import ExportPage, ExportQuery
     from shared.services.staff.locations import LocationQuery
     from shared.services.staff.queues import CallerGroupsBody, ListCallersQuery, SaveQueueBody
 
@@ -182,6 +185,9 @@ def build() -> dict[str, Any]:
         UndoBody,
         SaveQueueBody,
         CallerGroupsBody,
+        UpdateLocationsBody,
+        UpdateLocationsResult,
+        ExportPage,
     ]
     schemas: dict[str, Any] = {"Error": ERROR}
     for model in models:
@@ -255,6 +261,29 @@ def build() -> dict[str, Any]:
             "Per caller: claims, reports, skips, expiries, releases, median call time",
             CallerStatisticsQuery,
         ),
+        "/updateLocations": _operation(
+            "Mark locations do-not-call (closing their open entries), or callable again",
+            "staff",
+            UpdateLocationsBody,
+            {"$ref": "#/components/schemas/UpdateLocationsResult"},
+            (400, 401, 403, 409, 413),
+        ),
+        "/exportRecords": {
+            "get": {
+                **_get("One page of a CSV export of reports or attempts", ExportQuery)["get"],
+                "responses": {
+                    **_get("", ExportQuery)["get"]["responses"],
+                    "200": {
+                        "description": "OK",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/ExportPage"}
+                            }
+                        },
+                    },
+                },
+            }
+        },
         "/undoBulkAdd": _operation(
             "Remove what a bulk add queued that nobody claimed",
             "staff",
