@@ -19,7 +19,7 @@ from typing import Any
 import requests
 
 from tools import stack as stacklib
-from tools.bench.common import ROOT, median
+from tools.bench.common import BENCH_PHONE, ROOT, median
 
 HELLO = """import functions_framework
 
@@ -82,7 +82,9 @@ def _one_entry(stack: stacklib.Stack) -> None:
 
     db = store.client(stack.project)
     clear(db)
-    db.collection(store.LOCATIONS).document("cold1").set({"name": "Cold", "state": "CA"})
+    db.collection(store.LOCATIONS).document("cold1").set(
+        {"name": "Cold", "state": "CA", "phone": BENCH_PHONE}
+    )
     staff = User(uid="bench-staff", email=None, roles=frozenset({"staff"}))
     body = enqueue.BulkEnqueueBody(reason="Bench", location_ids=["cold1"])
     enqueue.bulk_enqueue(db, staff, body, datetime.now(UTC), limit=1)
