@@ -54,13 +54,15 @@ export async function applyMark(api, mark, onProgress = () => {}, dryRun = false
 }
 
 export function describeMark(totals, mark, dryRun = false) {
-  const verb = dryRun ? "will be" : "were";
+  const verb = (n) => (dryRun ? "will be" : n === 1 ? "was" : "were");
   const state = mark.action === "do_not_call" ? "marked do-not-call" : "made callable again";
-  const parts = [`${count(totals.changed)} ${verb} ${state}`];
-  if (totals.unchanged) parts.push(`${count(totals.unchanged)} already were`);
+  const parts = [`${count(totals.changed)} ${verb(totals.changed)} ${state}`];
+  if (totals.unchanged) {
+    parts.push(`${count(totals.unchanged)} already ${totals.unchanged === 1 ? "was" : "were"}`);
+  }
   if (totals.closed) {
     parts.push(
-      `${plural(totals.closed, "open queue entry", "open queue entries")} ${dryRun ? "will be" : "were"} closed`,
+      `${plural(totals.closed, "open queue entry", "open queue entries")} ${verb(totals.closed)} closed`,
     );
   }
   if (totals.not_found.length) parts.push(`${count(totals.not_found.length)} not found`);
