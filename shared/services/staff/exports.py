@@ -9,7 +9,7 @@ read (even none) and still name a next page.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
 MAX_PAGE_SIZE = 1000
 READ_CHUNK = 300
+# Periods outside these years are typing mistakes (and past 9999 Firestore cannot store them).
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 class ExportQuery(BaseModel):
@@ -52,7 +55,13 @@ class ExportQuery(BaseModel):
     def _aware(cls, value: datetime) -> datetime:
         if value.tzinfo is None:
             raise ValueError("needs a time zone offset (e.g. Z)")
-        return value
+        try:
+            utc = value.astimezone(UTC)
+        except OverflowError as exc:
+            raise ValueError("is out of range") from exc
+        if not EARLIEST <= utc <= LATEST:
+            raise ValueError(f"must be between {EARLIEST.year} and {LATEST.year}")
+        return utc
 
     @field_validator("county", "caller", "queue", "page_token", mode="before")
     @classmethod
