@@ -643,6 +643,26 @@ def _keep_do_not_call(data: dict[str, Any], marked: bool) -> dict[str, Any]:
     return kept
 
 
+def add_callable_state(db: Client) -> int:
+    """Give locations stored before `callable_state` existed the field (the console filters on
+    it); answers how many changed. Enqueue and the draw decide from phone and mark anyway."""
+    from shared.domain import callability
+
+    pending: list[tuple[Any, str]] = []
+    fields = ["callable_state", *callability.FIELDS]
+    for snapshot in db.collection(LOCATIONS).select(fields).stream(retry=RPC_RETRY):
+        data = snapshot.to_dict() or {}
+        state = callability.state_of_document(data)
+        if data.get("callable_state") != state:
+            pending.append((snapshot.reference, state))
+    for chunk in _chunks(pending, MAX_BATCH_WRITES):
+        batch = db.batch()
+        for ref, value in chunk:
+            batch.update(ref, {"callable_state": value})
+        batch.commit(retry=RPC_RETRY)
+    return len(pending)
+
+
 def stored_counties(db: Client) -> list[County]:
     """Counties already in Firestore (a query: the emulator lacks ListDocuments)."""
     return _stored(db, COUNTIES, County)

@@ -239,3 +239,29 @@ def test_a_reimport_keeps_the_do_not_call_mark(
     assert (kept["do_not_call"], kept["callable_state"]) == (True, "do_not_call")
     assert kept["do_not_call_reason"] == "Asked us to stop calling"
     assert location(db, "imp1")["callable_state"] == "callable"
+
+
+def test_add_callable_state_fills_the_field_for_older_locations(
+    api: HttpApi, db: Any, staff_token: str
+) -> None:
+    from tools import cli
+
+    places = db.collection(store.LOCATIONS)
+    places.document("old-phone").set({"name": "A", "state": "CA", "phone": "(559) 555-0100"})
+    places.document("old-bare").set({"name": "B", "state": "CA"})
+    places.document("old-dnc").set(
+        {"name": "C", "state": "CA", "phone": "(559) 555-0101", "do_not_call": True}
+    )
+    add_locations(db, 1, prefix="new")
+    assert cli.main(["add-callable-state"]) == 0
+    states = {s.id: s.to_dict().get("callable_state") for s in places.stream()}
+    assert states == {
+        "old-phone": "callable",
+        "old-bare": "no_phone",
+        "old-dnc": "do_not_call",
+        "new-000": "callable",
+    }
+    listed = api.call(
+        "listLocations", staff_token, method="GET", params={"callable_state": "no_phone"}
+    )
+    assert [r["id"] for r in listed.body["locations"]] == ["old-bare"]
