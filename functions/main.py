@@ -20,12 +20,14 @@ if TYPE_CHECKING:
     from shared.services.caller.reports import ReportBody
     from shared.services.staff.bulk_add_admin import ListBulkAddsQuery, UndoBody
     from shared.services.staff.caller_statistics import CallerStatisticsQuery
+    from shared.services.staff.do_not_call import UpdateLocationsBody
     from shared.services.staff.enqueue import BulkEnqueueBody
     from shared.services.staff.entry_admin import (
         EntryDetailsQuery,
         ListEntriesQuery,
         UpdateEntriesBody,
     )
+    from shared.services.staff.exports import ExportQuery
     from shared.services.staff.locations import LocationQuery
     from shared.services.staff.queues import CallerGroupsBody, ListCallersQuery, SaveQueueBody
     from shared.services.staff.reviews import ListReviewsQuery, ReviewReportBody
@@ -331,6 +333,35 @@ def reviewReport(call: Call[None, ReviewReportBody]) -> Answer:
     from shared.services.staff import reviews
 
     return reviews.review_report(call.db, call.user, call.body, call.now)
+
+
+@functions.declare(
+    "POST",
+    role="staff",
+    limit="bulk",
+    body=f"{STAFF}.do_not_call:UpdateLocationsBody",
+    answer=f"{STAFF}.do_not_call:UpdateLocationsResult",
+)
+def updateLocations(call: Call[None, UpdateLocationsBody]) -> Answer:
+    """Staff: mark locations do-not-call (closing their open entries), or callable again."""
+    from shared.services.staff import do_not_call
+
+    return do_not_call.update_locations(
+        call.db, call.user, call.body, call.now, call.settings.max_bulk_locations
+    )
+
+
+@functions.declare(
+    "GET",
+    role="staff",
+    query=f"{STAFF}.exports:ExportQuery",
+    answer=f"{STAFF}.exports:ExportPage",
+)
+def exportRecords(call: Call[ExportQuery, None]) -> Answer:
+    """Staff: one page of a CSV export of the reports or attempts of a period."""
+    from shared.services.staff import exports
+
+    return exports.export_page(call.db, call.query)
 
 
 # Read from the declarations above: who may call each function, and the rate-limit bucket

@@ -108,6 +108,11 @@ def _parser() -> argparse.ArgumentParser:
         "add-draw-cells", help="give older open entries their draw cells and queue (once)"
     )
     cells.set_defaults(run=_add_draw_cells)
+    states = commands.add_parser(
+        "add-callable-state",
+        help="give locations stored before issue 19 their callable_state (once)",
+    )
+    states.set_defaults(run=_add_callable_state)
     return parser
 
 
@@ -118,6 +123,16 @@ def _add_draw_cells(args: argparse.Namespace) -> int:
 
     added = entries.add_missing_cells(store.client(get_settings().project_id))
     print(f"{added} open entries given their draw cells or queue")
+    return EXIT_OK
+
+
+def _add_callable_state(args: argparse.Namespace) -> int:
+    from shared.adapters import store
+    from shared.adapters.config import get_settings
+    from tools import importer
+
+    changed = importer.add_callable_state(store.client(get_settings().project_id))
+    print(f"{changed} locations given their callable_state")
     return EXIT_OK
 
 

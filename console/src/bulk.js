@@ -10,6 +10,7 @@ const ZERO = {
   raised: 0,
   already_queued: 0,
   needs_attention: 0,
+  not_callable: 0,
   matched: 0,
   not_found: [],
 };
@@ -20,6 +21,7 @@ function sum(totals, answer) {
     raised: totals.raised + (answer.raised ?? 0),
     already_queued: totals.already_queued + (answer.already_queued ?? 0),
     needs_attention: totals.needs_attention + (answer.needs_attention ?? 0),
+    not_callable: totals.not_callable + (answer.not_callable ?? 0),
     matched: totals.matched + (answer.matched ?? 0),
     not_found: [...totals.not_found, ...(answer.not_found ?? [])],
     reason: answer.reason ?? totals.reason,
@@ -89,6 +91,14 @@ export async function write(api, action, onProgress) {
   return totals;
 }
 
+// Places without a phone number or marked do-not-call are never queued (said only when any are).
+function notCallablePart(totals) {
+  if (!totals.not_callable) return [];
+  return [
+    `${count(totals.not_callable)} cannot be called (no phone number, or marked do-not-call)`,
+  ];
+}
+
 // Queued places in a less urgent group are raised to the action's group (said only when any are).
 function raisedPart(totals, verb, group) {
   if (!totals.raised) return [];
@@ -101,6 +111,7 @@ export function describeDryRun(totals, action) {
     ...raisedPart(totals, "will be", action.priorityGroup),
     `${count(totals.already_queued)} ${totals.already_queued === 1 ? "is" : "are"} already queued`,
     `${count(totals.needs_attention)} ${totals.needs_attention === 1 ? "needs" : "need"} attention`,
+    ...notCallablePart(totals),
   ];
   if (totals.not_found.length) parts.push(`${count(totals.not_found.length)} no longer exist`);
   return `Of ${plural(totals.matched, "selected location")}: ${parts.join("; ")}.`;
@@ -112,6 +123,7 @@ export function describeResult(totals) {
     ...raisedPart(totals, "were", totals.priority_group),
     `${count(totals.already_queued)} ${totals.already_queued === 1 ? "was" : "were"} already queued`,
     `${count(totals.needs_attention)} ${totals.needs_attention === 1 ? "needs" : "need"} attention`,
+    ...notCallablePart(totals),
   ];
   if (totals.not_found.length) parts.push(`${count(totals.not_found.length)} not found`);
   return `${parts.join("; ")}.`;

@@ -1,6 +1,6 @@
 // Boot: read the runtime config, sign in, ask the server whether this person is staff, then
 // show the page the address names (#/overview, #/locations, #/queue, #/bulk-adds,
-// #/queues, #/callers, #/caller-statistics, #/reviews).
+// #/queues, #/callers, #/caller-statistics, #/reviews, #/export).
 import "tabulator-tables/dist/css/tabulator_simple.min.css";
 import "./styles.css";
 import { createApi } from "./api.js";
@@ -11,6 +11,7 @@ import { clearNotice, showError } from "./notice.js";
 import { mountBulkAdds } from "./pages/bulk_adds.js";
 import { mountCallers } from "./pages/callers.js";
 import { mountCallerStatistics } from "./pages/caller_statistics.js";
+import { mountExports } from "./pages/exports.js";
 import { mountLocations } from "./pages/locations.js";
 import { mountOverview } from "./pages/overview.js";
 import { mountQueue } from "./pages/queue.js";
@@ -27,6 +28,7 @@ const PAGES = {
   callers: mountCallers,
   "caller-statistics": mountCallerStatistics,
   reviews: mountReviews,
+  export: mountExports,
 };
 
 const view = document.getElementById("view");

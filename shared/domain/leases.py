@@ -131,7 +131,12 @@ def live_attempt(entry: Entry, attempt: Attempt | None, claim_seq: int) -> bool:
     )
 
 
-Refusal = Literal["unknown_entry", "not_holder", "superseded", "cleared", "lease_ended"]
+# Closes by staff that end a running lease with their own outcome (not `superseded`).
+STAFF_CLOSES: tuple[Outcome, ...] = ("removed", "not_callable")
+
+Refusal = Literal[
+    "unknown_entry", "not_holder", "superseded", "cleared", "not_callable", "lease_ended"
+]
 
 
 def change_refusal(
@@ -151,7 +156,7 @@ def change_refusal(
         return "unknown_entry"
     if attempt is None or attempt.holder != uid:
         return "not_holder"
-    if attempt.outcome in ("superseded", "cleared"):
+    if attempt.outcome in ("superseded", "cleared", "not_callable"):
         return attempt.outcome
     if not live_attempt(entry, attempt, claim_seq):
         return "lease_ended"
@@ -202,10 +207,11 @@ def closing_outcome(
     """How the entry's unended attempt ends when the entry is closed.
 
     The holder's own report ends it with the report's outcome; anyone else's close ends a
-    running lease as superseded (staff removal: removed) and a lease that ran out as expired.
+    running lease as superseded (staff removal: removed; a do-not-call mark: not_callable)
+    and a lease that ran out as expired.
     """
     if closer is not None and attempt.holder == closer:
         return closer_outcome
     if attempt.claimed_until <= now:
         return "expired"
-    return "removed" if closer_outcome == "removed" else "superseded"
+    return closer_outcome if closer_outcome in STAFF_CLOSES else "superseded"

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, computed_field, model_validator
 
+from shared.domain import callability
+from shared.domain.callability import CallableState
 from shared.domain.cells import cells_of
 
 PRIORITY_GROUPS: tuple[int, ...] = (1, 2, 3, 4, 99)
@@ -28,8 +30,18 @@ PriorityGroup = Annotated[int, AfterValidator(_known_group)]
 # How an attempt ended: its holder reported (completed / skipped) or gave it back (released);
 # the lease ran out (expired); another caller's report closed the entry (superseded); staff
 # removed the entry
-# removed (removed), or took the call back from its holder (cleared).
-Outcome = Literal["completed", "skipped", "released", "expired", "superseded", "removed", "cleared"]
+# removed (removed), or took the call back from its holder (cleared); staff marked the place
+# do-not-call (not_callable).
+Outcome = Literal[
+    "completed",
+    "skipped",
+    "released",
+    "expired",
+    "superseded",
+    "removed",
+    "cleared",
+    "not_callable",
+]
 EntryStatus = Literal["open", "completed", "removed"]
 ReviewStatus = Literal["pending", "approved", "requeued"]
 
@@ -45,6 +57,16 @@ class Document(BaseModel):
     def stored(self) -> dict[str, Any]:
         """The fields to write: the id is the document's path, not a field."""
         return self.model_dump(mode="python", exclude={"id"})
+
+
+# Written only by staff's do-not-call mark: an import leaves them (and the mark) as they are.
+DO_NOT_CALL_FIELDS = (
+    "do_not_call",
+    "do_not_call_reason",
+    "do_not_call_by",
+    "do_not_call_email",
+    "do_not_call_at",
+)
 
 
 class Location(Document):
@@ -74,6 +96,18 @@ class Location(Document):
     # IANA zone from the coordinates, set on import (`tools.cli set-time-zones` for older
     # documents); None falls back to the state's principal zone.
     timezone: str | None = None
+    # Staff's do-not-call mark (updateLocations): the importer never writes these fields.
+    do_not_call: bool = False
+    do_not_call_reason: str | None = None
+    do_not_call_by: str | None = None
+    do_not_call_email: str | None = None
+    do_not_call_at: datetime | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def callable_state(self) -> CallableState:
+        """Stored for the console's filter; enqueue and the draw decide from phone and mark."""
+        return callability.state_of(self.phone, self.do_not_call)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -349,3 +383,5 @@ class Backfill(Document):
     wanted: int
     added: int = 0
     bulk_id: str | None = None
+    # Places the refill passed over because they may not be called.
+    not_callable: int = 0

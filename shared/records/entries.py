@@ -423,7 +423,7 @@ def close(
     note: str | None = None,
     requeue: Entry | None = None,
 ) -> Entry:
-    """Close an open entry (report: completed or skipped; staff: removed).
+    """Close an open entry (report: completed or skipped; staff: removed or not_callable).
 
     Its unended attempt ends too (see `leases.closing_outcome`). With `requeue`, the
     location's next stay opens in the same transaction and takes over the guard.
@@ -452,7 +452,7 @@ def close(
         tx.set(guard_ref, guard.stored())
     fields: dict[str, Any] = {
         "open": False,
-        "status": "removed" if outcome == "removed" else "completed",
+        "status": "completed" if outcome in ("completed", "skipped") else "removed",
         "outcome": outcome,
         "closed_at": now,
         "closed_by": by,

@@ -8,12 +8,13 @@ existing guard is retried without the places queued meanwhile.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from shared.adapters import store
 from shared.base.errors import Conflict
+from shared.domain import callability
 from shared.records import entries
 
 if TYPE_CHECKING:
@@ -54,15 +55,37 @@ def chunks(items: list[str], size: int) -> Iterator[list[str]]:
         yield items[start : start + size]
 
 
-def states_of(db: Client, ids: list[str]) -> tuple[dict[str, str], list[str]]:
-    """State of each existing location, and the ids that name no location."""
-    states: dict[str, str] = {}
+# What opening an entry needs to know of a place: its state, and whether it may be called.
+PLACE_FIELDS = ["state", *callability.FIELDS]
+
+
+@dataclass
+class Places:
+    """Selected places: the state of each callable one, and those left out."""
+
+    states: dict[str, str] = field(default_factory=dict)
+    not_callable: list[str] = field(default_factory=list)
+    not_found: list[str] = field(default_factory=list)
+
+    def add(self, location_id: str, data: dict[str, Any]) -> None:
+        if callability.state_of_document(data) == "callable":
+            self.states[location_id] = str(data.get("state") or "")
+        else:
+            self.not_callable.append(location_id)
+
+
+def places_of(db: Client, ids: list[str]) -> Places:
+    """Each existing location's state if it may be called; the others, and unknown ids."""
+    places = Places()
+    seen: set[str] = set()
     for chunk in chunks(ids, READ_CHUNK):
         refs = [db.collection(store.LOCATIONS).document(i) for i in chunk]
-        for snapshot in db.get_all(refs, field_paths=["state"]):
+        for snapshot in db.get_all(refs, field_paths=PLACE_FIELDS):
             if snapshot.exists:
-                states[snapshot.id] = str((snapshot.to_dict() or {}).get("state") or "")
-    return states, [i for i in ids if i not in states]
+                seen.add(snapshot.id)
+                places.add(snapshot.id, snapshot.to_dict() or {})
+    places.not_found = [i for i in ids if i not in seen]
+    return places
 
 
 def flagged(db: Client, queued: set[str]) -> set[str]:

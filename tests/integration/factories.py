@@ -44,8 +44,9 @@ def add_locations(
 
     Contact windows are on, as in production: unless a test gives `hours`, the places are
     open around the clock, so a test not about hours does not depend on the time of day.
+    Each has a phone number (a place without one is never queued) unless `phone` says otherwise.
     """
-    fields = {"hours": ALWAYS_OPEN, **fields}
+    fields = {"hours": ALWAYS_OPEN, "phone": "(555) 555-0100", **fields}
     ids = [f"{prefix}-{i:03d}" for i in range(count)]
     for start in range(0, count, 400):
         batch = db.batch()

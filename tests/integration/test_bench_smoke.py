@@ -36,6 +36,7 @@ SHAPE = {
     "queues_per_claim": {"layout", "entries", "queues", "reads_per_claim", "rpcs_per_claim"},
     "bulk_enqueue": {"locations", "seconds", "writes_per_s", "ratio_to_raw", "noop_seconds"},
     "cold_start": {"seconds", "bare_seconds", "ratio_to_bare", "peak_rss_mib"},
+    "export": {"rows", "pages", "seconds", "file_mib", "largest_page_kib", "client_peak_mib"},
 }
 
 
@@ -51,6 +52,10 @@ def test_every_scenario_runs_and_reports(
             *("--sizes", "40", "--held", "0,0.5", "--reads-claims", "2"),
             *("--per-queue", "8", "--queues-claims", "2"),
             *("--bulk-generated", "30", "--cold-repeat", "1", "--out", str(out)),
+            *(
+                "--export-rows",
+                "25",
+            ),
         ]
     )
     run(args)

@@ -29,6 +29,7 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "updateEntries": {"json": {"action": "remove", "entry_ids": ["nowhere"]}},
     "undoBulkAdd": {"json": {"bulk_id": "nowhere"}},
     "reviewReport": {"json": {"report_id": "nowhere", "action": "approve"}},
+    "updateLocations": {"json": {"action": "callable", "location_ids": ["nowhere"]}},
 }
 
 

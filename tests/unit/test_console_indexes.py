@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from shared.adapters import store
+from shared.domain import exports
 from shared.services.staff import entry_admin, locations
 from tools.index_coverage import ASC, COLLECTION, Indexes, Shape
 
@@ -50,6 +51,12 @@ def console_shapes() -> Iterator[Shape]:
             yield shape(store.ENTRIES, {"open", *fields, *extra}, ["id", *ranges])
     yield shape(store.ATTEMPTS, set(), ["claimed_at"])
     yield shape(store.REPORTS, set(), ["created_at"])
+    # exportRecords: a caller (uid or e-mail) and an outcome, each optional, over a period.
+    for kind, collection in (("reports", store.REPORTS), ("attempts", store.ATTEMPTS)):
+        for caller in (None, *exports.CALLER_FIELDS[kind]):
+            for outcome in (False, True):
+                fields = {f for f in (caller, "outcome" if outcome else None) if f}
+                yield shape(collection, fields, [exports.TIME_FIELD[kind]])
 
 
 @pytest.mark.parametrize("query", list(console_shapes()), ids=Shape.describe)

@@ -187,6 +187,12 @@ def test_fields_are_mapped() -> None:
         "number_of_reports": 1,
         "timezone": "America/Los_Angeles",
         "sort_key": "example pharmacy #12\x1flocGood0000000001",
+        "do_not_call": False,
+        "do_not_call_reason": None,
+        "do_not_call_by": None,
+        "do_not_call_email": None,
+        "do_not_call_at": None,
+        "callable_state": "callable",
     }
 
 

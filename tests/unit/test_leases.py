@@ -135,6 +135,8 @@ def test_expiry_verdict_for_a_missing_attempt() -> None:
         ("u1", NOW, {"outcome": "expired"}, "lease_ended"),
         ("u1", NOW, {"outcome": "superseded"}, "superseded"),
         ("u2", NOW, {"outcome": "superseded"}, "not_holder"),
+        ("u1", NOW, {"outcome": "not_callable"}, "not_callable"),
+        ("u2", NOW, {"outcome": "not_callable"}, "not_holder"),
     ],
 )
 def test_change_refusal(
@@ -173,6 +175,9 @@ def test_after_expiry(expiries: int, after: tuple[int, bool]) -> None:
         ("u2", "completed", NOW + timedelta(minutes=20), "expired"),
         ("staff", "removed", NOW, "removed"),
         ("staff", "removed", NOW + timedelta(hours=2), "expired"),
+        ("staff", "not_callable", NOW, "not_callable"),
+        ("system", "not_callable", NOW, "not_callable"),
+        ("staff", "not_callable", NOW + timedelta(hours=2), "expired"),
     ],
 )
 def test_closing_outcome(closer: str, closer_outcome: Any, at: datetime, ending: str) -> None:

@@ -4,6 +4,7 @@
     .venv/bin/python -m tools.bench --scenario reads --sizes 100,100000
     .venv/bin/python -m tools.bench --scenario contention --callers 1,32 --entries 500
     .venv/bin/python -m tools.bench --scenario queues --per-queue 2000
+    .venv/bin/python -m tools.bench --scenario export --export-rows 50000
 
 Emulators named by FIRESTORE_EMULATOR_HOST, FIREBASE_AUTH_EMULATOR_HOST and
 CLOUD_TASKS_EMULATOR_HOST are used as they are; the others are started and stopped here.
@@ -22,7 +23,7 @@ from typing import Any
 
 from tools.bench import common
 
-SCENARIOS = ("contention", "reads", "queues", "bulk", "cold")
+SCENARIOS = ("contention", "reads", "queues", "bulk", "cold", "export")
 
 
 def _ints(text: str) -> list[int]:
@@ -53,6 +54,7 @@ def parser() -> argparse.ArgumentParser:
         "--bulk-generated", type=int, help="bulk: this many generated places, not the snapshot"
     )
     p.add_argument("--cold-repeat", type=int, default=3, help="cold: starts of each server")
+    p.add_argument("--export-rows", type=int, default=50_000, help="export: attempts exported")
     p.add_argument("--out", type=Path, default=common.RESULTS)
     return p
 
@@ -102,6 +104,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 _title("4. cold start: spawn to first 200 of requestCall vs a bare function")
                 print(cold_start.HEADER)
                 results["cold_start"] = cold_start.run(stack, args.cold_repeat)
+            elif name == "export":
+                from tools.bench import export
+
+                _title("5. exportRecords: a week of attempts, page by page into a file")
+                print(export.HEADER)
+                results["export"] = export.run(stack, args.export_rows)
             seconds[name] = round(time.perf_counter() - started, 1)
     results["seconds"] = seconds
     path = common.write_results(results, args.out)

@@ -14,7 +14,7 @@ from typing import Any
 import requests
 
 from tools import stack as stacklib
-from tools.bench.common import DATA, functions_server
+from tools.bench.common import BENCH_PHONE, DATA, functions_server, give_phones
 
 SNAPSHOT = DATA / "vaccinateca-locations-2021-03-01.json"
 STAFF_PASSWORD = "bench-staff-pass"
@@ -35,6 +35,8 @@ def run(stack: stacklib.Stack, generated: int | None = None) -> dict[str, Any]:
     else:
         _generate(db, generated)
     ids = sorted(s.id for s in db.collection(store.LOCATIONS).select([]).stream())
+    if generated is None:
+        give_phones(db, ids)
     ensure_user("bench-staff@bench.callqueue.test", STAFF_PASSWORD, ["staff"], stack.project)
     token = sign_in("bench-staff@bench.callqueue.test", STAFF_PASSWORD, stack.auth_host)
     body = {"reason": "Bench", "location_ids": ids}
@@ -75,7 +77,8 @@ def _generate(db: Any, count: int) -> None:
     batch = db.batch()
     for i in range(count):
         batch.set(
-            db.collection(store.LOCATIONS).document(f"g{i:05d}"), {"name": "G", "state": "CA"}
+            db.collection(store.LOCATIONS).document(f"g{i:05d}"),
+            {"name": "G", "state": "CA", "phone": BENCH_PHONE},
         )
     batch.commit()
 

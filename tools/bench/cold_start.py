@@ -19,7 +19,7 @@ from typing import Any
 import requests
 
 from tools import stack as stacklib
-from tools.bench.common import ROOT, median
+from tools.bench.common import BENCH_PHONE, ROOT, median
 
 HELLO = """import functions_framework
 
@@ -83,7 +83,7 @@ def _one_entry(stack: stacklib.Stack) -> None:
     db = store.client(stack.project)
     clear(db)
     db.collection(store.LOCATIONS).document("cold1").set(
-        {"name": "Cold", "state": "CA", "hours": "Open 24 hours"}
+        {"name": "Cold", "state": "CA", "hours": "Open 24 hours", "phone": BENCH_PHONE}
     )
     staff = User(uid="bench-staff", email=None, roles=frozenset({"staff"}))
     body = enqueue.BulkEnqueueBody(reason="Bench", location_ids=["cold1"])

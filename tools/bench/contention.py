@@ -18,7 +18,7 @@ from typing import Any
 import requests
 
 from tools import stack as stacklib
-from tools.bench.common import functions_server, median, percentile
+from tools.bench.common import BENCH_PHONE, functions_server, median, percentile
 
 # A lease longer than any run: no entry comes back while we measure.
 SETTINGS = {"CLAIM_LEASE_SECONDS": "3600", "MAX_LEASE_SECONDS": "3600"}
@@ -101,7 +101,12 @@ def _fill(db: Any, entries: int) -> None:
             batch.set(
                 db.collection(store.LOCATIONS).document(location_id),
                 # Open around the clock: the benchmark measures the draw, at any hour.
-                {"name": location_id, "state": "CA", "hours": "Open 24 hours"},
+                {
+                    "name": location_id,
+                    "state": "CA",
+                    "hours": "Open 24 hours",
+                    "phone": BENCH_PHONE,
+                },
             )
         batch.commit()
     staff = User(uid="bench-staff", email=None, roles=frozenset({"staff"}))

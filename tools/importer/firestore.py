@@ -6,13 +6,13 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from google.api_core.retry import Retry
 from pydantic import ValidationError
 
 from shared.adapters.store import COUNTIES, LOCATIONS, MAX_BATCH_WRITES, PROVIDERS
-from shared.domain.models import County, Provider
+from shared.domain.models import DO_NOT_CALL_FIELDS, County, Provider
 from tools.importer.files import read_records
 from tools.importer.parsers import Stored
 from tools.importer.plan import ImportPlan, plan_import
@@ -61,15 +61,55 @@ def write_documents(
     """
     written = 0
     ref = db.collection(collection)
+    marked = _marked_do_not_call(db) if collection == LOCATIONS else set()
     for chunk in _chunks(documents, MAX_BATCH_WRITES):
         batch = db.batch()
         for document in chunk:
-            batch.set(ref.document(document.id), document.to_firestore(), merge=True)
+            data = document.to_firestore()
+            if collection == LOCATIONS:
+                data = _keep_do_not_call(data, document.id in marked)
+            batch.set(ref.document(document.id), data, merge=True)
         batch.commit(retry=RPC_RETRY)
         written += len(chunk)
         if on_written is not None:
             on_written(len(chunk))
     return written
+
+
+def _marked_do_not_call(db: Client) -> set[str]:
+    """Locations staff marked do-not-call (few): a re-import must not undo the mark."""
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    query = db.collection(LOCATIONS).where(filter=FieldFilter("do_not_call", "==", True))
+    return {s.id for s in query.select([]).stream(retry=RPC_RETRY)}
+
+
+def _keep_do_not_call(data: dict[str, Any], marked: bool) -> dict[str, Any]:
+    """A location's imported fields without staff's mark, its callable state kept right."""
+    kept = {k: v for k, v in data.items() if k not in DO_NOT_CALL_FIELDS}
+    if marked:
+        kept["callable_state"] = "do_not_call"
+    return kept
+
+
+def add_callable_state(db: Client) -> int:
+    """Give locations stored before `callable_state` existed the field (the console filters on
+    it); answers how many changed. Enqueue and the draw decide from phone and mark anyway."""
+    from shared.domain import callability
+
+    pending: list[tuple[Any, str]] = []
+    fields = ["callable_state", *callability.FIELDS]
+    for snapshot in db.collection(LOCATIONS).select(fields).stream(retry=RPC_RETRY):
+        data = snapshot.to_dict() or {}
+        state = callability.state_of_document(data)
+        if data.get("callable_state") != state:
+            pending.append((snapshot.reference, state))
+    for chunk in _chunks(pending, MAX_BATCH_WRITES):
+        batch = db.batch()
+        for ref, value in chunk:
+            batch.update(ref, {"callable_state": value})
+        batch.commit(retry=RPC_RETRY)
+    return len(pending)
 
 
 def stored_counties(db: Client) -> list[County]:

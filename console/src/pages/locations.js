@@ -6,6 +6,7 @@ import { choices, loadFacets } from "../facets.js";
 import { createGrid } from "../grid.js";
 import { guarded } from "../notice.js";
 import { createPager } from "../pager.js";
+import { applyMark, describeMark } from "../marks.js";
 
 const PAGE_SIZES = [10, 25, 50, 100, 200];
 
@@ -19,6 +20,13 @@ export function mountLocations(view, { api }) {
     ["", "Queued or not"],
     ["true", "Queued"],
     ["false", "Not queued"],
+  ]);
+  const callable = h("select", { name: "callable_state" });
+  options(callable, [
+    ["", "Callable or not"],
+    ["callable", "Callable"],
+    ["no_phone", "No phone number"],
+    ["do_not_call", "Do not call"],
   ]);
   const search = h("input", { type: "search", name: "q", placeholder: "Name starts with…" });
   const pageSize = h("select", { name: "limit" });
@@ -35,6 +43,7 @@ export function mountLocations(view, { api }) {
     field("Type", type),
     field("Affiliation", affiliation),
     field("In the queue", queued),
+    field("Callable", callable),
     field("Name", search),
     field("Rows", pageSize),
   );
@@ -72,6 +81,28 @@ export function mountLocations(view, { api }) {
       addButton,
     ),
   );
+  const markReason = h("input", {
+    name: "do_not_call_reason",
+    maxlength: 500,
+    placeholder: "Why, e.g. asked us to stop calling",
+  });
+  const markButton = h("button", { type: "button", id: "mark-do-not-call" }, "Mark do-not-call…");
+  const unmarkButton = h(
+    "button",
+    { type: "button", class: "secondary", id: "mark-callable" },
+    "Mark callable again…",
+  );
+  const markForm = h(
+    "form",
+    { class: "card action", id: "mark-form" },
+    h("h2", {}, "Do not call"),
+    h(
+      "p",
+      { class: "muted" },
+      "A place marked do-not-call is never queued or offered; its open queue entry closes.",
+    ),
+    h("div", { class: "row" }, field("Why", markReason), markButton, unmarkButton),
+  );
   const panel = h("section", {
     class: "card result",
     id: "bulk-panel",
@@ -93,6 +124,22 @@ export function mountLocations(view, { api }) {
       { title: "Type", field: "location_type", widthGrow: 1.5 },
       { title: "Affiliation", field: "affiliation", widthGrow: 1.2 },
       { title: "Address", field: "address", widthGrow: 2.5 },
+      {
+        title: "Callable",
+        field: "callable_state",
+        width: 130,
+        formatter: (cell) => {
+          const row = cell.getData();
+          const value = cell.getValue();
+          if (value === "callable") return "";
+          const why =
+            value === "do_not_call"
+              ? `Do not call: ${row.do_not_call_reason ?? ""} (${row.do_not_call_by ?? ""})`
+              : "No phone number";
+          const label = value === "do_not_call" ? "do not call" : "no phone";
+          return h("span", { class: `badge ${value}`, title: why }, label);
+        },
+      },
       {
         title: "Queued",
         field: "queued",
@@ -118,6 +165,7 @@ export function mountLocations(view, { api }) {
       if (control.value) filter[key] = control.value;
     }
     if (queued.value) filter.queued = queued.value === "true";
+    if (callable.value) filter.callable_state = callable.value;
     if (search.value.trim()) filter.q = search.value.trim();
     return filter;
   }
@@ -200,6 +248,60 @@ export function mountLocations(view, { api }) {
     guarded(addButton, () => confirmThenWrite(action));
   });
 
+  function markSelection(action) {
+    const ids = grid.getSelectedData().map((row) => row.id);
+    if (!everyMatching && !ids.length) {
+      showPanel(h("p", {}, "Tick some locations first, or select all matching the filter."));
+      return;
+    }
+    const reason = markReason.value.trim();
+    if (action === "do_not_call" && !reason) {
+      showPanel(h("p", { class: "error-text" }, "Say why these places must not be called."));
+      markReason.focus();
+      return;
+    }
+    const mark = { action, reason, ...(everyMatching ? { filter: currentFilter() } : { ids }) };
+    const button = action === "do_not_call" ? markButton : unmarkButton;
+    guarded(button, () => confirmThenMark(mark));
+  }
+
+  async function confirmThenMark(mark) {
+    showPanel(h("p", { class: "muted" }, "Counting what this would do…"));
+    const preview = await applyMark(api, mark, () => {}, true);
+    const go = h("button", { type: "button", id: "confirm-mark" }, "Go ahead");
+    const cancel = h("button", { type: "button", class: "secondary" }, "Cancel");
+    go.disabled = preview.changed === 0 && preview.closed === 0;
+    showPanel(
+      h("h2", {}, "Check before writing"),
+      h("p", { id: "mark-preview" }, describeMark(preview, mark, true)),
+      h("div", { class: "row" }, go, cancel),
+    );
+    cancel.addEventListener("click", () => {
+      panel.hidden = true;
+    });
+    go.addEventListener("click", () =>
+      guarded(go, async () => {
+        const text = h("p", { id: "mark-progress" }, "Writing…");
+        showPanel(h("h2", {}, "Writing"), text);
+        try {
+          const totals = await applyMark(api, mark, (sofar) => {
+            text.textContent = `Written ${count(sofar.matched)} of ${count(preview.matched)}…`;
+          });
+          showPanel(
+            h("h2", {}, "Done"),
+            h("p", { id: "mark-result", class: "success" }, describeMark(totals, mark)),
+          );
+        } finally {
+          await guarded(null, () => pager.reload());
+        }
+      }),
+    );
+  }
+
+  markButton.addEventListener("click", () => markSelection("do_not_call"));
+  unmarkButton.addEventListener("click", () => markSelection("callable"));
+  markForm.addEventListener("submit", (event) => event.preventDefault());
+
   function showPanel(...children) {
     panel.replaceChildren(...children);
     panel.hidden = false;
@@ -276,6 +378,7 @@ export function mountLocations(view, { api }) {
     gridElement,
     pager.element,
     addForm,
+    markForm,
     panel,
   );
   renderSelection();

@@ -3,9 +3,9 @@
 A queue is low when fewer of its entries than `backfill_min` are callable within
 `routing.BACKFILL_HORIZON` (available, held, or deferred to an opening inside it). The
 places added are those never reported on first, then those with the oldest latest report,
-skipping queued ones and those that do not open within the horizon. One refill per queue
-and window: `backfills/{queue}-{window}` is created first, so of 16 callers finding the
-queue low at once exactly one refills it.
+skipping queued ones, those that may not be called (no phone, do-not-call) and those that do
+not open within the horizon. One refill per queue and window: `backfills/{queue}-{window}` is
+created first, so of 16 callers finding the queue low at once exactly one refills it.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from shared.adapters import store
 from shared.adapters.auth import User
 from shared.base import logs
 from shared.base.errors import ApiError
-from shared.domain import routing
+from shared.domain import callability, routing
 from shared.domain.models import DEFAULT_PRIORITY_GROUP, Backfill, Location, Queue
-from shared.records import available, bulk_adds, entries, openings, reasons
+from shared.records import available, bulk_adds, openings, reasons
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client
@@ -50,12 +50,16 @@ def top_up(db: Client, queue: Queue, now: datetime, opens_at: OpensAt | None = N
     def soon(place: Location) -> bool:
         return opens_at is None or routing.callable_soon(opens_at(place), now)
 
-    picked = least_recently_reported(db, wanted, soon)
+    picked, not_callable = least_recently_reported(db, wanted, soon)
     if len(picked) < wanted:
         hold_off(db, record)
     if not picked:
+        logs.info("backfill", queue=queue.id, wanted=wanted, added=0, not_callable=not_callable)
         return 0
-    states, _ = openings.states_of(db, picked)
+    # Read again: a place marked do-not-call since the scan is left out.
+    places = openings.places_of(db, picked)
+    states = places.states
+    not_callable += len(places.not_callable)
     reason = reasons.ensure(db, routing.AUTOMATIC_BACKFILL, SYSTEM.uid, now)
     bulk_id = bulk_adds.record(db, SYSTEM, None, reason, DEFAULT_PRIORITY_GROUP, now)
     opening = openings.Opening(reason, DEFAULT_PRIORITY_GROUP, queue.id, SYSTEM.uid, bulk_id)
@@ -66,8 +70,10 @@ def top_up(db: Client, queue: Queue, now: datetime, opens_at: OpensAt | None = N
         logs.warning("backfill stopped", queue=queue.id, error=exc.error)
         return 0
     bulk_adds.count_added(db, bulk_id, added)
-    logs.info("backfill", queue=queue.id, wanted=wanted, added=added)
-    db.collection(store.BACKFILLS).document(record.id).update({"added": added, "bulk_id": bulk_id})
+    logs.info("backfill", queue=queue.id, wanted=wanted, added=added, not_callable=not_callable)
+    db.collection(store.BACKFILLS).document(record.id).update(
+        {"added": added, "bulk_id": bulk_id, "not_callable": not_callable}
+    )
     return added
 
 
@@ -109,14 +115,15 @@ def first_in_window(db: Client, record: Backfill) -> bool:
 
 def least_recently_reported(
     db: Client, wanted: int, acceptable: Callable[[Location], bool] = lambda _: True
-) -> list[str]:
-    """Up to `wanted` acceptable locations without an open entry: never reported on first,
-    then those whose latest report is oldest."""
+) -> tuple[list[str], int]:
+    """Up to `wanted` callable, acceptable locations without an open entry: never reported on
+    first, then those whose latest report is oldest; and how many not callable ones the scan
+    passed."""
     from google.cloud.firestore_v1.base_query import FieldFilter
 
-    open_now = entries.open_count(db)
-    # At most `open_now` of the first places are queued: reading that many more is enough.
-    limit = min(wanted + open_now, MAX_SCAN)
+    # Queued and not callable places are passed over as they stream by, so the scan reads
+    # until it has enough, up to MAX_SCAN (places without a phone can be most of them).
+    limit = MAX_SCAN
     places = db.collection(store.LOCATIONS)
     # Not `latest_report_at == null`: the emulator we run matches every document with it,
     # and sorts nulls among timestamps; a range leaves the nulls out on every backend.
@@ -125,13 +132,18 @@ def least_recently_reported(
         "latest_report_at"
     )
     free: list[str] = []
+    passed: set[str] = set()
     for query in (never, oldest):
         for snapshot in query.limit(limit).stream():
-            place = store.load(Location, snapshot)
-            if place is None or place.id in free or (snapshot.to_dict() or {}).get("queued"):
+            data = snapshot.to_dict() or {}
+            if data.get("queued") is True or snapshot.id in free:
                 continue
-            if acceptable(place):
+            if callability.state_of_document(data) != "callable":
+                passed.add(snapshot.id)
+                continue
+            place = store.load(Location, snapshot)
+            if place is not None and acceptable(place):
                 free.append(place.id)
-        if len(free) >= wanted:
-            break
-    return free[:wanted]
+            if len(free) >= wanted:
+                return free, len(passed)
+    return free[:wanted], len(passed)

@@ -141,7 +141,14 @@ def request_call(
             raise NothingToCall()
         tried.add(entry.id)
         # Read before the claim to check the window; the answer's view reuses it.
-        place = location_of(db, entry)
+        stored = load_location(db, entry.location_id)
+        place = stored or stand_in(entry)
+        if stored is not None and stored.callable_state != "callable":
+            # Queued before it lost its phone or was marked (or while being marked): never
+            # offered, and its entry closes so the next draw does not meet it again.
+            if not query.no_claim:
+                close_not_callable(db, entry.id, now)
+            continue
         opening = now if contact is None else opening_of(contact, place, now)
         if opening != now:
             if opening is not None and not query.no_claim:
@@ -379,13 +386,35 @@ def view(db: Client, location: Location, entry: Entry | None = None) -> dict[str
     return present(location, county, provider, entry)
 
 
+def close_not_callable(db: Client, entry_id: str, now: datetime) -> bool:
+    """Close a drawn entry whose place may not be called; False if it changed meanwhile."""
+
+    def run(tx: Transaction) -> bool:
+        entry, attempt = entries.read(db, tx, entry_id)
+        if entry is None or not leases.is_available(entry, now):
+            return False
+        entries.close(db, tx, entry, attempt, outcome="not_callable", by="system", now=now)
+        return True
+
+    try:
+        return entries.transact(db, run)
+    except (entries.Stale, ValueError):
+        return False
+
+
+def load_location(db: Client, location_id: str) -> Location | None:
+    return store.load(Location, db.collection(store.LOCATIONS).document(location_id).get())
+
+
+def stand_in(entry: Entry) -> Location:
+    """What the entry knows of its location, when the location was deleted."""
+    return Location(id=entry.location_id, name=entry.location_id, state=entry.state)
+
+
 def location_of(db: Client, entry: Entry) -> Location:
     """The entry's location, or what the entry knows of it if the location was deleted."""
-    location = store.load(
-        Location, db.collection(store.LOCATIONS).document(entry.location_id).get()
-    )
     # An entry whose location was deleted: still callable by id, with what the entry knows.
-    return location or Location(id=entry.location_id, name=entry.location_id, state=entry.state)
+    return load_location(db, entry.location_id) or stand_in(entry)
 
 
 def view_of_entry(

@@ -32,6 +32,11 @@ REFUSALS = {
         Conflict,
         "Staff took this call back from you; request a new call.",
     ),
+    "not_callable": (
+        Conflict,
+        "Staff marked this place do-not-call while you held it, so your call was ended; "
+        "request a new call.",
+    ),
     "lease_ended": (
         Conflict,
         "This call's lease has ended or is about to (claim {claim_seq} of entry {entry_id}); "

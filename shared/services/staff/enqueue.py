@@ -19,7 +19,7 @@ from shared.services.staff import locations
 from shared.services.staff.locations import LocationFilter
 
 if TYPE_CHECKING:
-    from google.cloud.firestore import Client
+    from google.cloud.firestore import Client, DocumentSnapshot
 
 MAX_CHUNK = 500
 
@@ -65,6 +65,8 @@ class EnqueueResult:
     # Queued with a less urgent group: raised to this one, the reason recorded (merges.py).
     raised: int = 0
     already_queued: int = 0
+    # Without a phone number, or marked do-not-call: nothing is written for them.
+    not_callable: int = 0
     # Queued, but flagged after repeated expiries: out of rotation until staff resume them.
     needs_attention: int = 0
     not_found: list[str] = field(default_factory=list)
@@ -77,6 +79,7 @@ class EnqueueResult:
             "added": self.added,
             "raised": self.raised,
             "already_queued": self.already_queued,
+            "not_callable": self.not_callable,
             "needs_attention": self.needs_attention,
             "not_found": self.not_found,
             "matched": self.matched,
@@ -108,15 +111,18 @@ def bulk_enqueue(
         reason=body.reason, priority_group=body.priority_group, dry_run=body.dry_run, queue=queue
     )
     if body.location_ids is not None:
-        states, result.not_found = openings.states_of(db, _unique(body.location_ids))
+        places = openings.places_of(db, _unique(body.location_ids))
+        result.not_found = places.not_found
     else:
         assert body.filter is not None
-        states, result.next_cursor = _by_filter(db, body.filter, body.cursor, body.limit, limit)
+        places, result.next_cursor = by_filter(db, body.filter, body.cursor, body.limit, limit)
+    states = places.states
+    result.not_callable = len(places.not_callable)
     queued = entries.queued(db, states)
     if body.filter is not None and body.filter.wants_queued is False:
         states = {k: v for k, v in states.items() if k not in queued}
         queued = set()
-    result.matched = len(states)
+    result.matched = len(states) + result.not_callable
     flagged = openings.flagged(db, queued)
     result.needs_attention = len(flagged)
     raisable = merges.raisable(db, queued - flagged, body.priority_group)
@@ -155,24 +161,32 @@ def _unique(ids: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(i.strip() for i in ids))
 
 
-def _by_filter(
+def by_filter(
     db: Client, flt: LocationFilter, cursor: str | None, chunk: int | None, cap: int
-) -> tuple[dict[str, str], str | None]:
-    """State of each matching location (one chunk after `cursor`, or all), and the next cursor.
+) -> tuple[openings.Places, str | None]:
+    """The matching locations (one chunk after `cursor`, or all), and the next cursor."""
+    places = openings.Places()
+    found, next_cursor = filtered(db, flt, cursor, chunk, cap)
+    for snapshot in found:
+        places.add(snapshot.id, snapshot.to_dict() or {})
+    return places, next_cursor
 
-    A whole filter is counted before it is read, so one over the cap reads nothing.
-    """
+
+def filtered(
+    db: Client, flt: LocationFilter, cursor: str | None, chunk: int | None, cap: int
+) -> tuple[list[DocumentSnapshot[Any]], str | None]:
+    """The matching locations (one chunk after `cursor`, or all, with PLACE_FIELDS at least),
+    and the next cursor. A whole filter is counted before it is read, so one over the cap
+    reads nothing."""
     if chunk is not None:
-        found, next_cursor = locations.pages(db, flt, cursor, chunk)
-        return {s.id: str((s.to_dict() or {}).get("state") or "") for s in found}, next_cursor
+        return locations.pages(db, flt, cursor, chunk)
     total = locations.count(db, flt)
     if total > cap:
         raise TooLarge(
             f"The filter matches {total} locations; at most {cap} per call. "
             "Narrow the filter (for example by county), or send it in chunks with limit."
         )
-    query = locations.base_query(db, flt).select(["state"])
-    return {s.id: str((s.to_dict() or {}).get("state") or "") for s in query.stream()}, None
+    return list(locations.base_query(db, flt).select(openings.PLACE_FIELDS).stream()), None
 
 
 class BulkEnqueued(Answer):
@@ -182,6 +196,8 @@ class BulkEnqueued(Answer):
     raised: int
     already_queued: int
     needs_attention: int
+    # Selected places that may not be called (no phone number, or marked do-not-call).
+    not_callable: int
     not_found: list[str]
     matched: int
     reason: str

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.adapters import store
-from shared.base.answers import Answer
+from shared.base.answers import Answer, Moment
+from shared.base.clock import iso
+from shared.domain import callability
+from shared.domain.callability import CallableState
 from shared.domain.models import PRIORITY_GROUPS, Reason
 
 if TYPE_CHECKING:
@@ -22,7 +26,7 @@ FACETS_TTL_SECONDS = 300
 MAX_SEARCH_LENGTH = 100
 
 # The equality filters of a location list (each combination has its composite index).
-FILTER_FIELDS = ("state", "county", "location_type", "affiliation")
+FILTER_FIELDS = ("state", "county", "location_type", "affiliation", "callable_state")
 
 _facets: dict[str, tuple[float, dict[str, Any]]] = {}
 
@@ -36,6 +40,10 @@ class LocationFilter(BaseModel):
     county: str | None = Field(None, max_length=200)
     location_type: str | None = Field(None, max_length=200)
     affiliation: str | None = Field(None, max_length=200)
+    callable_state: CallableState | None = Field(
+        None,
+        description="callable, no_phone (no number to dial) or do_not_call (marked by staff).",
+    )
     queued: bool | None = Field(None, description="true: only queued; false: only not queued.")
     not_queued: bool = Field(False, description="Older spelling of queued=false.")
     q: str | None = Field(
@@ -56,6 +64,11 @@ class LocationFilter(BaseModel):
     @classmethod
     def _blank(cls, value: str | None) -> str | None:
         return value or None
+
+    @field_validator("callable_state", mode="before")
+    @classmethod
+    def _no_state(cls, value: object) -> object:
+        return None if value == "" else value
 
     @property
     def wants_queued(self) -> bool | None:
@@ -166,6 +179,14 @@ def _row(snapshot: DocumentSnapshot[Any]) -> dict[str, Any]:
         "affiliation": data.get("affiliation"),
         "address": data.get("address"),
         "queued": data.get("queued") is True,
+        "phone": data.get("phone"),
+        # From the fields themselves: documents imported before the stored state existed.
+        "callable_state": callability.state_of_document(data),
+        "do_not_call_reason": data.get("do_not_call_reason"),
+        "do_not_call_by": data.get("do_not_call_email") or data.get("do_not_call_by"),
+        "do_not_call_at": iso(at)
+        if isinstance(at := data.get("do_not_call_at"), datetime)
+        else None,
     }
 
 
@@ -206,6 +227,12 @@ class LocationRow(Answer):
     affiliation: str | None
     address: str | None
     queued: bool
+    phone: str | None
+    callable_state: CallableState
+    # The do-not-call mark: why, by whom (e-mail, else uid) and when.
+    do_not_call_reason: str | None
+    do_not_call_by: str | None
+    do_not_call_at: Moment | None
 
 
 class LocationPage(Answer):
