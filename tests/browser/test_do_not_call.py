@@ -44,8 +44,12 @@ def test_mark_a_held_place_do_not_call_then_callable_again(
 
     sign_in(page, staff, "#/locations")
     page.get_by_label("Name").fill(held.name)
+    # The filtered page has come (not just fewer rows of a page still loading): a reload after
+    # the tick would drop the selection.
+    expect(page.locator(".pager-label")).to_have_text("Page 1 of 1 · 1 matching")
     expect(grid_rows(page, "locations-grid")).to_have_count(1)
     page.locator("#locations-grid .tabulator-row input[type=checkbox]").first.check()
+    expect(page.locator("#selection-count")).to_have_text("1 location selected on this page.")
     page.get_by_role("button", name="Mark do-not-call…").click()
     expect(page.locator("#bulk-panel")).to_contain_text("Say why these places must not be called.")
     page.get_by_label("Why").fill(WHY)
@@ -86,7 +90,9 @@ def test_mark_a_held_place_do_not_call_then_callable_again(
 
     page.get_by_label("Callable", exact=True).select_option("do_not_call")
     expect(page.locator(".pager-label")).to_have_text("Page 1 of 1 · 1 matching")
-    page.locator("#locations-grid .tabulator-header input[type=checkbox]").check()
+    expect(names).to_have_text([held.name])
+    page.locator("#locations-grid .tabulator-row input[type=checkbox]").first.check()
+    expect(page.locator("#selection-count")).to_have_text("1 location selected on this page.")
     page.get_by_role("button", name="Mark callable again…").click()
     expect(page.locator("#mark-preview")).to_have_text(
         "Of 1 selected location: 1 will be made callable again."

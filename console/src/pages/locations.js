@@ -204,7 +204,12 @@ export function mountLocations(view, { api }) {
     },
   });
 
+  // Set once the person filters: the first page, loaded when the facets arrive, must not
+  // then reload the grid over rows they may already have ticked.
+  let filtered = false;
+
   async function refilter() {
+    filtered = true;
     panel.hidden = true;
     await guarded(null, () => pager.reset());
   }
@@ -384,7 +389,7 @@ export function mountLocations(view, { api }) {
   renderSelection();
   guarded(null, async () => {
     fillFacets(await loadFacets(api));
-    await pager.reset();
+    if (!filtered) await pager.reset();
   });
   guarded(null, async () => {
     const { queues } = await api.get("listQueues");
