@@ -167,7 +167,7 @@ def held_lease(
 # Writing: each change writes its fence first.
 
 
-def _fence(db: Client, tx: Transaction, entry: Entry, event: str, by: str, now: datetime) -> int:
+def _fence(db: Client, tx: WriteBatch, entry: Entry, event: str, by: str, now: datetime) -> int:
     version = entry.version + 1
     change = EntryChange(
         id=leases.change_id(entry.id, version),
@@ -181,13 +181,13 @@ def _fence(db: Client, tx: Transaction, entry: Entry, event: str, by: str, now: 
     return version
 
 
-def _update(db: Client, tx: Transaction, entry: Entry, fields: dict[str, Any]) -> Entry:
+def _update(db: Client, tx: WriteBatch, entry: Entry, fields: dict[str, Any]) -> Entry:
     tx.update(db.collection(store.ENTRIES).document(entry.id), fields)
     return entry.model_copy(update=fields)
 
 
 def _end(
-    db: Client, tx: Transaction, attempt: Attempt, outcome: Outcome, now: datetime, **extra: Any
+    db: Client, tx: WriteBatch, attempt: Attempt, outcome: Outcome, now: datetime, **extra: Any
 ) -> None:
     ref = db.collection(store.ATTEMPTS).document(
         leases.attempt_id(attempt.entry_id, attempt.claim_seq)
@@ -393,6 +393,54 @@ def close(
     location_ref = db.collection(store.LOCATIONS).document(entry.location_id)
     # Read before the first write (a transaction's reads come first); the location may be gone.
     location_exists = location_ref.get(field_paths=["state"], transaction=tx).exists
+    return close_writes(
+        db,
+        tx,
+        entry,
+        attempt,
+        location_exists=location_exists,
+        outcome=outcome,
+        by=by,
+        now=now,
+        report_id=report_id,
+        note=note,
+        requeue=requeue,
+    )
+
+
+def existing_locations(db: Client, location_ids: Iterable[str]) -> set[str]:
+    """Which of these locations exist (what `close_writes` needs to know), read in chunks."""
+    wanted = list(dict.fromkeys(location_ids))
+    found: set[str] = set()
+    for start in range(0, len(wanted), GUARD_READ_CHUNK):
+        refs = [
+            db.collection(store.LOCATIONS).document(i)
+            for i in wanted[start : start + GUARD_READ_CHUNK]
+        ]
+        found.update(s.id for s in db.get_all(refs, field_paths=["state"]) if s.exists)
+    return found
+
+
+def close_writes(
+    db: Client,
+    tx: WriteBatch,
+    entry: Entry,
+    attempt: Attempt | None,
+    *,
+    location_exists: bool,
+    outcome: Outcome,
+    by: str,
+    now: datetime,
+    report_id: str | None = None,
+    note: str | None = None,
+    requeue: Entry | None = None,
+) -> Entry:
+    """`close`'s writes, its fence first, given what it read: in a transaction or a WriteBatch.
+
+    In a batch, a change of the entry made since `entry` was read makes the fence's create
+    fail, and the whole batch with it (the emulator keeps the writes before the failing one).
+    """
+    location_ref = db.collection(store.LOCATIONS).document(entry.location_id)
     version = _fence(db, tx, entry, outcome, by, now)
     if attempt is not None and attempt.outcome is None:
         ending = leases.closing_outcome(attempt, by, outcome, now)
