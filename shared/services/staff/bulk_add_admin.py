@@ -74,12 +74,16 @@ def undo(db: Client, user: User, body: UndoBody, now: datetime) -> dict[str, Any
     ref = db.collection(store.BULK_ADDS).document(body.bulk_id)
     if store.load(BulkAdd, ref.get()) is None:
         raise NotFound(f"There is no bulk add {body.bulk_id!r}.", error="unknown_bulk_add")
-    query = db.collection(store.ENTRIES).where(filter=FieldFilter("bulk_id", "==", body.bulk_id))
+    mine = db.collection(store.ENTRIES).where(filter=FieldFilter("bulk_id", "==", body.bulk_id))
+    # Closed entries are only counted: a repeated call reads what is still open, not the
+    # whole bulk add again (equalities only: no composite index).
+    completed: Any = mine.where(filter=FieldFilter("status", "==", "completed")).count()
+    kept = int(completed.get()[0][0].value)
     undoable: list[Entry] = []
-    kept = remaining = 0
-    for snapshot in query.stream():
+    remaining = 0
+    for snapshot in mine.where(filter=FieldFilter("open", "==", True)).stream():
         entry = store.load(Entry, snapshot)
-        if entry is None or entry.status == "removed":
+        if entry is None:
             continue
         if not _undoable(entry):
             kept += 1
