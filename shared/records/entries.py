@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from shared.adapters import store
 from shared.base.errors import Conflict
-from shared.domain import cells, leases
+from shared.domain import caller_figures, cells, leases
 from shared.domain.models import (
     DEFAULT_QUEUE,
     Attempt,
@@ -189,10 +189,30 @@ def _update(db: Client, tx: WriteBatch, entry: Entry, fields: dict[str, Any]) ->
 def _end(
     db: Client, tx: WriteBatch, attempt: Attempt, outcome: Outcome, now: datetime, **extra: Any
 ) -> None:
-    ref = db.collection(store.ATTEMPTS).document(
-        leases.attempt_id(attempt.entry_id, attempt.claim_seq)
+    attempt_id = leases.attempt_id(attempt.entry_id, attempt.claim_seq)
+    tx.update(
+        db.collection(store.ATTEMPTS).document(attempt_id),
+        {"outcome": outcome, "ended_at": now, **extra},
     )
-    tx.update(ref, {"outcome": outcome, "ended_at": now, **extra})
+    counter = caller_figures.OUTCOME_COUNTERS.get(outcome)
+    if counter is None:
+        return
+    from google.cloud import firestore
+
+    # Counted on the day of the claim, the holder's own document (callerStatistics).
+    fields: dict[str, Any] = {counter: firestore.Increment(1)}
+    length = caller_figures.call_length(outcome, attempt.claimed_at, now)
+    if length is not None:
+        fields["calls"] = {caller_figures.call_key(attempt.entry_id, attempt.claim_seq): length}
+    count_for_caller(db, tx, attempt.holder, attempt.claimed_at, fields)
+
+
+def count_for_caller(
+    db: Client, tx: WriteBatch, uid: str, day: datetime, fields: dict[str, Any]
+) -> None:
+    """Add to the caller's figures of that day (`caller_figures/{uid}_{day}`, theirs alone)."""
+    ref = db.collection(store.CALLER_FIGURES).document(caller_figures.figures_id(uid, day))
+    tx.set(ref, {"uid": uid, "day": caller_figures.day_of(day), **fields}, merge=True)
 
 
 def new_entry(
@@ -296,6 +316,12 @@ def claim(
         {"id": caller.id, "claims": n, "current": current.model_dump()},
         merge=True,
     )
+    from google.cloud import firestore
+
+    claimed: dict[str, Any] = {"claims": firestore.Increment(1)}
+    if email:
+        claimed["email"] = email
+    count_for_caller(db, tx, caller.id, now, claimed)
     return _update(db, tx, entry, {**fields, **ended, "version": version})
 
 
@@ -562,6 +588,39 @@ def add_missing_cells(db: Client) -> int:
             batch.update(ref, fields)
         batch.commit()
     return len(pending)
+
+
+def rebuild_caller_figures(db: Client) -> int:
+    """Write every caller's day counters from the attempt and report history; answers how many.
+
+    For history written before the counters existed: run once right after deploying them.
+    Each document is replaced whole, so a claim or report that lands on a day being rebuilt
+    while this runs may be counted twice or not at all (run it off-peak).
+    """
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    attempt_fields = [
+        *("entry_id", "claim_seq", "holder", "holder_email"),
+        *("claimed_at", "outcome", "ended_at"),
+    ]
+    attempts = [
+        s.to_dict() or {} for s in db.collection(store.ATTEMPTS).select(attempt_fields).stream()
+    ]
+    statuses = list(caller_figures.REVIEW_COUNTERS)
+    flagged = db.collection(store.REPORTS).where(
+        filter=FieldFilter("review_status", "in", statuses)
+    )
+    reports = [
+        s.to_dict() or {}
+        for s in flagged.select(["reported_by", "created_at", "review_status"]).stream()
+    ]
+    days = list(caller_figures.from_history(attempts, reports).items())
+    for start in range(0, len(days), store.MAX_BATCH_WRITES):
+        batch = db.batch()
+        for doc_id, fields in days[start : start + store.MAX_BATCH_WRITES]:
+            batch.set(db.collection(store.CALLER_FIGURES).document(doc_id), fields)
+        batch.commit()
+    return len(days)
 
 
 def set_caller_groups(db: Client, uid: str, groups: list[str], email: str | None) -> None:
