@@ -268,3 +268,24 @@ def test_concurrent_enqueues_of_the_same_places_queue_each_once(
     assert all(r["added"] + r["already_queued"] == 300 for r in results)
     assert count(db, store.ENTRIES) == 300
     assert count(db, store.OPEN_ENTRIES) == 300
+
+
+def test_a_repeated_call_reads_the_guards_not_the_locations(db: Any) -> None:
+    """The no-op call (everything already queued) reads each place's guard, not its location."""
+    from datetime import UTC, datetime
+
+    from shared.adapters.auth import User
+    from shared.services.staff import enqueue
+    from tools.bench.rpc_count import RpcCounter, counting_client
+
+    places = 40
+    ids = add_locations(db, places)
+    staff = User(uid="staff-reads", email=None, roles=frozenset({"staff"}))
+    body = enqueue.BulkEnqueueBody(reason="New location", location_ids=ids)
+    now = datetime.now(UTC)
+    assert enqueue.bulk_enqueue(db, staff, body, now, limit=places).added == places
+    counter = RpcCounter()
+    again = enqueue.bulk_enqueue(counting_client(db.project, counter), staff, body, now, places)
+    assert (again.added, again.already_queued, again.not_found) == (0, places, [])
+    # The guards, plus a handful (the queue, the reason, the bulk add); not the locations.
+    assert counter.documents < places + 10, counter.documents
