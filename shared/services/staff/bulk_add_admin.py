@@ -111,9 +111,9 @@ def remove_chunk(db: Client, chunk: list[Entry], by: str, now: datetime) -> int:
     Each entry's change fence is created before its writes, so an entry changed since it was
     read (a claim) fails the batch; the chunk then goes entry by entry in transactions, which
     keep what changed. The emulator keeps the entries a failed batch wrote before the failing
-    fence: those are recognised by their fence (ours, this very undo) and counted removed.
+    fence: those are recognised as this undo's own removal (`_removed_by`) and counted removed.
     """
-    from google.api_core.exceptions import AlreadyExists
+    from google.api_core.exceptions import AlreadyExists, NotFound
 
     existing = entries.existing_locations(db, (e.location_id for e in chunk))
     batch = db.batch()
@@ -131,7 +131,8 @@ def remove_chunk(db: Client, chunk: list[Entry], by: str, now: datetime) -> int:
         )
     try:
         batch.commit()
-    except AlreadyExists:
+    except (AlreadyExists, NotFound):
+        # NotFound: a location deleted since it was read (its `queued` mark cannot be updated).
         return sum(_remove_unclaimed(db, entry, by, now) for entry in chunk)
     return len(chunk)
 
