@@ -113,7 +113,22 @@ def _parser() -> argparse.ArgumentParser:
         help="give locations stored before issue 19 their callable_state (once)",
     )
     states.set_defaults(run=_add_callable_state)
+    figures = commands.add_parser(
+        "backfill-caller-figures",
+        help="write callerStatistics' day counters from the attempt history (once, after deploy)",
+    )
+    figures.set_defaults(run=_backfill_caller_figures)
     return parser
+
+
+def _backfill_caller_figures(args: argparse.Namespace) -> int:
+    from shared.adapters import store
+    from shared.adapters.config import get_settings
+    from shared.records import entries
+
+    written = entries.rebuild_caller_figures(store.client(get_settings().project_id))
+    print(f"{written} caller-day documents written from the history")
+    return EXIT_OK
 
 
 def _add_draw_cells(args: argparse.Namespace) -> int:

@@ -369,6 +369,7 @@ def delete_documents(run: Run) -> int:
         *(r for e in entries for r in where(store.PENDING_EXPIRIES, "entry_id", e.id)),
         *(r for uid in uids for r in where(store.CALLER_LEASES, "uid", uid)),
         *(r for uid in uids for r in where(store.CALLER_DAYS, "uid", uid)),
+        *(r for uid in uids for r in where(store.CALLER_FIGURES, "uid", uid)),
         *(r for uid in uids for r in where(store.RATE_LIMITS, "uid", uid)),
         *(r for uid in uids for r in where(store.BULK_ADDS, "by", uid)),
         *(r for uid in uids for r in where(store.REASONS, "created_by", uid)),

@@ -40,6 +40,9 @@ CALLERS = "callers"
 # (A map of days inside `callers/{uid}` would be one document, but the emulator we run fails
 # on increments inside maps.)
 CALLER_DAYS = "caller_days"
+# Per caller and UTC day: `{uid}_{YYYY-MM-DD}`, callerStatistics' counters
+# (shared/domain/caller_figures.py).
+CALLER_FIGURES = "caller_figures"
 # Named queues staff manage (`default` exists without a document).
 QUEUES = "queues"
 # One document per queue and time window, created first by a backfill: one refill at a time.
@@ -65,6 +68,7 @@ ALL_COLLECTIONS: tuple[str, ...] = (
     BULK_ADDS,
     CALLERS,
     CALLER_DAYS,
+    CALLER_FIGURES,
     QUEUES,
     BACKFILLS,
     RATE_LIMITS,

@@ -332,6 +332,9 @@ class BulkAdd(Document):
     added: int = 0
     undone_at: datetime | None = None
     removed: int = 0
+    # Digest of the location ids of a one-call add by ids (bulk_adds.selection_digest); None
+    # once another call joins it. Lets the same call repeated skip reading every guard.
+    selection: str | None = None
 
 
 class ReviewDecision(Document):

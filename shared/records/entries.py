@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from shared.adapters import store
 from shared.base.errors import Conflict
-from shared.domain import cells, leases
+from shared.domain import caller_figures, cells, leases
 from shared.domain.models import (
     DEFAULT_QUEUE,
     Attempt,
@@ -204,7 +204,7 @@ def held_lease(
 # Writing: each change writes its fence first.
 
 
-def _fence(db: Client, tx: Transaction, entry: Entry, event: str, by: str, now: datetime) -> int:
+def _fence(db: Client, tx: WriteBatch, entry: Entry, event: str, by: str, now: datetime) -> int:
     version = entry.version + 1
     change = EntryChange(
         id=leases.change_id(entry.id, version),
@@ -218,18 +218,38 @@ def _fence(db: Client, tx: Transaction, entry: Entry, event: str, by: str, now: 
     return version
 
 
-def _update(db: Client, tx: Transaction, entry: Entry, fields: dict[str, Any]) -> Entry:
+def _update(db: Client, tx: WriteBatch, entry: Entry, fields: dict[str, Any]) -> Entry:
     tx.update(db.collection(store.ENTRIES).document(entry.id), fields)
     return entry.model_copy(update=fields)
 
 
 def _end(
-    db: Client, tx: Transaction, attempt: Attempt, outcome: Outcome, now: datetime, **extra: Any
+    db: Client, tx: WriteBatch, attempt: Attempt, outcome: Outcome, now: datetime, **extra: Any
 ) -> None:
-    ref = db.collection(store.ATTEMPTS).document(
-        leases.attempt_id(attempt.entry_id, attempt.claim_seq)
+    attempt_id = leases.attempt_id(attempt.entry_id, attempt.claim_seq)
+    tx.update(
+        db.collection(store.ATTEMPTS).document(attempt_id),
+        {"outcome": outcome, "ended_at": now, **extra},
     )
-    tx.update(ref, {"outcome": outcome, "ended_at": now, **extra})
+    counter = caller_figures.OUTCOME_COUNTERS.get(outcome)
+    if counter is None:
+        return
+    from google.cloud import firestore
+
+    # Counted on the day of the claim, the holder's own document (callerStatistics).
+    fields: dict[str, Any] = {counter: firestore.Increment(1)}
+    length = caller_figures.call_length(outcome, attempt.claimed_at, now)
+    if length is not None:
+        fields["calls"] = {caller_figures.call_key(attempt.entry_id, attempt.claim_seq): length}
+    count_for_caller(db, tx, attempt.holder, attempt.claimed_at, fields)
+
+
+def count_for_caller(
+    db: Client, tx: WriteBatch, uid: str, day: datetime, fields: dict[str, Any]
+) -> None:
+    """Add to the caller's figures of that day (`caller_figures/{uid}_{day}`, theirs alone)."""
+    ref = db.collection(store.CALLER_FIGURES).document(caller_figures.figures_id(uid, day))
+    tx.set(ref, {"uid": uid, "day": caller_figures.day_of(day), **fields}, merge=True)
 
 
 def new_entry(
@@ -334,6 +354,12 @@ def claim(
         {"id": caller.id, "claims": n, "current": current.model_dump()},
         merge=True,
     )
+    from google.cloud import firestore
+
+    claimed: dict[str, Any] = {"claims": firestore.Increment(1)}
+    if email:
+        claimed["email"] = email
+    count_for_caller(db, tx, caller.id, now, claimed)
     return _update(db, tx, entry, {**fields, **ended, "version": version})
 
 
@@ -431,6 +457,54 @@ def close(
     location_ref = db.collection(store.LOCATIONS).document(entry.location_id)
     # Read before the first write (a transaction's reads come first); the location may be gone.
     location_exists = location_ref.get(field_paths=["state"], transaction=tx).exists
+    return close_writes(
+        db,
+        tx,
+        entry,
+        attempt,
+        location_exists=location_exists,
+        outcome=outcome,
+        by=by,
+        now=now,
+        report_id=report_id,
+        note=note,
+        requeue=requeue,
+    )
+
+
+def existing_locations(db: Client, location_ids: Iterable[str]) -> set[str]:
+    """Which of these locations exist (what `close_writes` needs to know), read in chunks."""
+    wanted = list(dict.fromkeys(location_ids))
+    found: set[str] = set()
+    for start in range(0, len(wanted), GUARD_READ_CHUNK):
+        refs = [
+            db.collection(store.LOCATIONS).document(i)
+            for i in wanted[start : start + GUARD_READ_CHUNK]
+        ]
+        found.update(s.id for s in db.get_all(refs, field_paths=["state"]) if s.exists)
+    return found
+
+
+def close_writes(
+    db: Client,
+    tx: WriteBatch,
+    entry: Entry,
+    attempt: Attempt | None,
+    *,
+    location_exists: bool,
+    outcome: Outcome,
+    by: str,
+    now: datetime,
+    report_id: str | None = None,
+    note: str | None = None,
+    requeue: Entry | None = None,
+) -> Entry:
+    """`close`'s writes, its fence first, given what it read: in a transaction or a WriteBatch.
+
+    In a batch, a change of the entry made since `entry` was read makes the fence's create
+    fail, and the whole batch with it (the emulator keeps the writes before the failing one).
+    """
+    location_ref = db.collection(store.LOCATIONS).document(entry.location_id)
     version = _fence(db, tx, entry, outcome, by, now)
     if attempt is not None and attempt.outcome is None:
         ending = leases.closing_outcome(attempt, by, outcome, now)
@@ -552,6 +626,39 @@ def add_missing_cells(db: Client) -> int:
             batch.update(ref, fields)
         batch.commit()
     return len(pending)
+
+
+def rebuild_caller_figures(db: Client) -> int:
+    """Write every caller's day counters from the attempt and report history; answers how many.
+
+    For history written before the counters existed: run once right after deploying them.
+    Each document is replaced whole, so a claim or report that lands on a day being rebuilt
+    while this runs may be counted twice or not at all (run it off-peak).
+    """
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    attempt_fields = [
+        *("entry_id", "claim_seq", "holder", "holder_email"),
+        *("claimed_at", "outcome", "ended_at"),
+    ]
+    attempts = [
+        s.to_dict() or {} for s in db.collection(store.ATTEMPTS).select(attempt_fields).stream()
+    ]
+    statuses = list(caller_figures.REVIEW_COUNTERS)
+    flagged = db.collection(store.REPORTS).where(
+        filter=FieldFilter("review_status", "in", statuses)
+    )
+    reports = [
+        s.to_dict() or {}
+        for s in flagged.select(["reported_by", "created_at", "review_status"]).stream()
+    ]
+    days = list(caller_figures.from_history(attempts, reports).items())
+    for start in range(0, len(days), store.MAX_BATCH_WRITES):
+        batch = db.batch()
+        for doc_id, fields in days[start : start + store.MAX_BATCH_WRITES]:
+            batch.set(db.collection(store.CALLER_FIGURES).document(doc_id), fields)
+        batch.commit()
+    return len(days)
 
 
 def set_caller_groups(db: Client, uid: str, groups: list[str], email: str | None) -> None:

@@ -35,6 +35,8 @@ SHAPE = {
     },
     "queues_per_claim": {"layout", "entries", "queues", "reads_per_claim", "rpcs_per_claim"},
     "bulk_enqueue": {"locations", "seconds", "writes_per_s", "ratio_to_raw", "noop_seconds"},
+    "undo": {"entries", "seconds"},
+    "caller_statistics": {"callers", "queries_per_page"},
     "cold_start": {"seconds", "bare_seconds", "ratio_to_bare", "peak_rss_mib"},
     "export": {"rows", "pages", "seconds", "file_mib", "largest_page_kib", "client_peak_mib"},
 }
@@ -51,11 +53,8 @@ def test_every_scenario_runs_and_reports(
             *("--callers", "1,3", "--entries", "12", "--claims", "6"),
             *("--sizes", "40", "--held", "0,0.5", "--reads-claims", "2"),
             *("--per-queue", "8", "--queues-claims", "2"),
-            *("--bulk-generated", "30", "--cold-repeat", "1", "--out", str(out)),
-            *(
-                "--export-rows",
-                "25",
-            ),
+            *("--bulk-generated", "30", "--stats-callers", "2", "--export-rows", "25"),
+            *("--cold-repeat", "1", "--out", str(out)),
         ]
     )
     run(args)
@@ -69,6 +68,20 @@ def test_every_scenario_runs_and_reports(
     assert all(r["duplicates"] == 0 for r in results["contention"])
     assert [r["held_fraction"] for r in results["reads_per_claim"]] == [0.0, 0.5]
     assert [r["queues"] for r in results["queues_per_claim"]] == [0, 5, 5]
+    assert (results["undo"]["entries"], results["caller_statistics"]["callers"]) == (30, 2)
+
+
+def test_results_keep_the_figures_of_scenarios_not_run(tmp_path: Path) -> None:
+    from tools.bench.common import write_results
+
+    out = tmp_path / "results.json"
+    write_results({"cold_start": {"ratio_to_bare": 2.0}, "seconds": {"cold": 9.0}}, out)
+    write_results({"undo": {"seconds": 1.0}, "seconds": {"bulk": 3.0}}, out)
+    assert json.loads(out.read_text()) == {
+        "cold_start": {"ratio_to_bare": 2.0},
+        "undo": {"seconds": 1.0},
+        "seconds": {"cold": 9.0, "bulk": 3.0},
+    }
 
 
 def test_duplicates_are_overlapping_leases_on_one_entry() -> None:

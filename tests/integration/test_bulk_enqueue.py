@@ -275,3 +275,71 @@ def test_concurrent_enqueues_of_the_same_places_queue_each_once(
     assert all(r["added"] + r["already_queued"] == 300 for r in results)
     assert count(db, store.ENTRIES) == 300
     assert count(db, store.OPEN_ENTRIES) == 300
+
+
+@pytest.mark.parametrize("group", [99, 2])
+def test_a_repeated_call_reads_neither_guards_nor_locations(db: Any, group: int) -> None:
+    """The same call again (everything already queued by it) reads a handful of documents."""
+    from datetime import UTC, datetime
+
+    from shared.adapters.auth import User
+    from shared.services.staff import enqueue
+    from tools.bench.rpc_count import RpcCounter, counting_client
+
+    places = 40
+    ids = add_locations(db, places)
+    staff = User(uid="staff-reads", email=None, roles=frozenset({"staff"}))
+    body = enqueue.BulkEnqueueBody(reason="New location", location_ids=ids, priority_group=group)
+    now = datetime.now(UTC)
+    assert enqueue.bulk_enqueue(db, staff, body, now, limit=places).added == places
+    counter = RpcCounter()
+    again = enqueue.bulk_enqueue(counting_client(db.project, counter), staff, body, now, places)
+    assert (again.added, again.already_queued, again.not_found) == (0, places, [])
+    # The queue, the reason, earlier adds of this selection; no guard, no location.
+    assert counter.documents < 10, counter.documents
+
+
+@pytest.mark.parametrize("change", ["removed", "joined", "less_urgent"])
+def test_a_repeated_call_reads_everything_again_once_the_add_changed(db: Any, change: str) -> None:
+    """An entry of the earlier add closed, another call joined it, or an entry moved to a less
+    urgent group: the repeat is no longer covered by it, and finds out place by place."""
+    from datetime import UTC, datetime
+
+    from shared.adapters.auth import User
+    from shared.services.staff import enqueue
+
+    ids = add_locations(db, 6)
+    staff = User(uid="staff-reads", email=None, roles=frozenset({"staff"}))
+    now = datetime.now(UTC)
+
+    def add(location_ids: list[str], bulk_id: str | None = None) -> Any:
+        body = enqueue.BulkEnqueueBody(
+            reason="New location", location_ids=location_ids, priority_group=2, bulk_id=bulk_id
+        )
+        return enqueue.bulk_enqueue(db, staff, body, now, limit=6)
+
+    def close(location_id: str) -> None:
+        guard = db.collection(store.OPEN_ENTRIES).document(location_id)
+        entry_id = guard.get().to_dict()["entry_id"]
+        db.collection(store.ENTRIES).document(entry_id).update({"open": False, "status": "removed"})
+        guard.delete()
+
+    if change == "joined":
+        # One place queued by another add; ours adds five, a second call joins it with one
+        # more place: six open entries, but not these six places.
+        add(ids[:1])
+        first = add(ids)
+        add(add_locations(db, 1, prefix="more"), bulk_id=first.bulk_id)
+        close(ids[0])
+        expected = (1, 0, 5)
+    else:
+        add(ids)
+        if change == "removed":
+            close(ids[0])
+            expected = (1, 0, 5)
+        else:
+            guard = db.collection(store.OPEN_ENTRIES).document(ids[0]).get().to_dict()
+            db.collection(store.ENTRIES).document(guard["entry_id"]).update({"priority_group": 3})
+            expected = (0, 1, 5)
+    again = add(ids)
+    assert (again.added, again.raised, again.already_queued) == expected

@@ -15,6 +15,7 @@ from tests.integration.test_request_call import enqueue
 pytestmark = pytest.mark.integration
 
 DAY = 86400
+CALLERS = 4
 
 
 def claim(api: InProcessApi, token: str) -> dict[str, Any]:
@@ -93,3 +94,47 @@ def test_bad_parameters_are_refused(inproc: InProcessApi, staff_token: str) -> N
     for params in ({"days": "0"}, {"limit": "1000"}, {"colour": "red"}):
         reply = inproc.call("callerStatistics", staff_token, method="GET", params=params)
         assert reply.status == 400, (params, reply.body)
+
+
+def test_a_page_costs_a_few_queries_whatever_the_callers(
+    inproc: InProcessApi, db: Any, staff_token: str, users: Users, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.services.staff import caller_statistics
+    from tools.bench.rpc_count import RpcCounter, counting_client
+
+    clock = ControlledClock(monkeypatch)
+    enqueue(inproc, staff_token, add_locations(db, CALLERS))
+    for token in users.callers(CALLERS):
+        report(inproc, token, claim(inproc, token)["id"])
+    counter = RpcCounter()
+    counted = counting_client(db.project, counter)
+    for days in (None, 7):
+        query = caller_statistics.CallerStatisticsQuery(days=days, limit=CALLERS)
+        page = caller_statistics.caller_statistics(counted, query, clock.now)
+        assert [r["completed"] for r in page["callers"]] == [1] * CALLERS
+    queries = counter.rpcs["RunQuery"] + counter.rpcs["RunAggregationQuery"]
+    # Two pages: the total, the page and its callers' day documents each.
+    assert queries <= 2 * 3, counter.rpcs
+
+
+def test_the_backfill_rebuilds_the_counters_from_the_history(
+    inproc: InProcessApi, db: Any, staff_token: str, users: Users, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.adapters import store
+    from shared.records import entries
+
+    clock = ControlledClock(monkeypatch)
+    enqueue(inproc, staff_token, add_locations(db, 3))
+    ann, bob = users.callers(2)
+    report(inproc, ann, claim(inproc, ann)["id"])
+    clock.at(120)
+    report(inproc, ann, claim(inproc, ann)["id"], "skip_call_back_later")
+    claim(inproc, bob)
+    before = get(inproc, staff_token, "callerStatistics")
+    assert {r["claims"] for r in before["callers"]} == {2, 1}
+    for snapshot in db.collection(store.CALLER_FIGURES).stream():
+        snapshot.reference.delete()
+    assert {r["claims"] for r in get(inproc, staff_token, "callerStatistics")["callers"]} == {0}
+
+    assert entries.rebuild_caller_figures(db) == 2
+    assert get(inproc, staff_token, "callerStatistics") == before

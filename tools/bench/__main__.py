@@ -23,7 +23,7 @@ from typing import Any
 
 from tools.bench import common
 
-SCENARIOS = ("contention", "reads", "queues", "bulk", "cold", "export")
+SCENARIOS = ("contention", "reads", "queues", "bulk", "stats", "cold", "export")
 
 
 def _ints(text: str) -> list[int]:
@@ -53,6 +53,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--bulk-generated", type=int, help="bulk: this many generated places, not the snapshot"
     )
+    p.add_argument("--stats-callers", type=int, default=20, help="stats: callers (one page)")
     p.add_argument("--cold-repeat", type=int, default=3, help="cold: starts of each server")
     p.add_argument("--export-rows", type=int, default=50_000, help="export: attempts exported")
     p.add_argument("--out", type=Path, default=common.RESULTS)
@@ -95,9 +96,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             elif name == "bulk":
                 from tools.bench import bulk
 
-                _title("3. bulkEnqueue of the real snapshot vs raw WriteBatch writes")
+                _title("3. bulkEnqueue of the real snapshot vs raw WriteBatch writes; its undo")
                 print(bulk.HEADER)
-                results["bulk_enqueue"] = bulk.run(stack, args.bulk_generated)
+                results.update(bulk.run(stack, args.bulk_generated))
+            elif name == "stats":
+                from tools.bench import statistics
+
+                _title("3b. callerStatistics: queries for one page of callers")
+                print(statistics.HEADER)
+                stats = statistics.run(stack, args.stats_callers)
+                results["caller_statistics"] = stats
             elif name == "cold":
                 from tools.bench import cold_start
 

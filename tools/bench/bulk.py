@@ -3,7 +3,8 @@
 The locations are imported from ../shared/data first (not timed). bulkEnqueue then queues
 every one of them (a guard and an entry per location); the baseline writes the very same
 documents with plain WriteBatch sets, 500 a commit, into an empty project of the same
-emulator. A second identical bulkEnqueue is the no-op call.
+emulator. A second identical bulkEnqueue is the no-op call. Then undoBulkAdd removes the whole
+bulk add, called again while it answers `remaining` (as the console does): the undo's seconds.
 """
 
 from __future__ import annotations
@@ -43,9 +44,11 @@ def run(stack: stacklib.Stack, generated: int | None = None) -> dict[str, Any]:
     with functions_server(stack, "bench-bulk", MAX_BULK_LOCATIONS=str(len(ids))) as base:
         first, seconds = _call(base, token, body)
         again, noop = _call(base, token, body)
-    assert first["added"] == len(ids), first
-    assert again["already_queued"] == len(ids), again
-    documents = _written(db)
+        assert first["added"] == len(ids), first
+        assert again["already_queued"] == len(ids), again
+        documents = _written(db)
+        undone, undo_seconds, undo_calls = _undo(base, token, str(first["bulk_id"]))
+    assert undone == len(ids), undone
     raw = _raw(store.client(f"{stack.project}-raw"), documents)
     result = {
         "locations": len(ids),
@@ -60,15 +63,20 @@ def run(stack: stacklib.Stack, generated: int | None = None) -> dict[str, Any]:
         "noop_seconds": round(noop, 2),
         "noop_fraction": round(noop / seconds, 3),
     }
+    undo = {"entries": undone, "seconds": round(undo_seconds, 2), "calls": undo_calls}
     print(
         f"{result['locations']:>9} {seconds:>9.2f} {raw:>9.2f} {result['ratio_to_raw']:>7.2f}"
-        f" {result['writes_per_s']:>8} {noop:>9.2f}",
+        f" {result['writes_per_s']:>8} {noop:>9.2f} {result['noop_fraction']:>7.3f}"
+        f" {undo_seconds:>8.2f} {undo_calls:>6}",
         flush=True,
     )
-    return result
+    return {"bulk_enqueue": result, "undo": undo}
 
 
-HEADER = f"{'locations':>9} {'seconds':>9} {'raw s':>9} {'ratio':>7} {'writes/s':>8} {'no-op s':>9}"
+HEADER = (
+    f"{'locations':>9} {'seconds':>9} {'raw s':>9} {'ratio':>7} {'writes/s':>8} {'no-op s':>9}"
+    f" {'no-op':>7} {'undo s':>8} {'calls':>6}"
+)
 
 
 def _generate(db: Any, count: int) -> None:
@@ -95,6 +103,25 @@ def _call(base: str, token: str, body: dict[str, Any]) -> tuple[dict[str, Any], 
     reply.raise_for_status()
     answer: dict[str, Any] = reply.json()
     return answer, seconds
+
+
+def _undo(base: str, token: str, bulk_id: str) -> tuple[int, float, int]:
+    """Undo the bulk add as the console does (again while some remain): removed, seconds, calls."""
+    removed = calls = 0
+    started = time.perf_counter()
+    while True:
+        reply = requests.post(
+            f"{base}/undoBulkAdd",
+            json={"bulk_id": bulk_id},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=600,
+        )
+        reply.raise_for_status()
+        answer = reply.json()
+        removed += int(answer["removed"])
+        calls += 1
+        if not answer["remaining"]:
+            return removed, time.perf_counter() - started, calls
 
 
 def _written(db: Any) -> list[tuple[str, str, dict[str, Any]]]:

@@ -89,6 +89,16 @@ def indexes() -> list[Any]:
 
 
 def write_results(results: dict[str, Any], path: Path = RESULTS) -> Path:
+    """Write `results` over the keys they name; a scenario not run keeps its earlier figures."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    earlier: dict[str, Any] = {}
+    if path.exists():
+        try:
+            earlier = json.loads(path.read_text())
+        except ValueError:
+            earlier = {}
+    merged = {**earlier, **results}
+    if isinstance(earlier.get("seconds"), dict) and isinstance(results.get("seconds"), dict):
+        merged["seconds"] = {**earlier["seconds"], **results["seconds"]}
+    path.write_text(json.dumps(merged, indent=2, default=str) + "\n")
     return path

@@ -14,7 +14,7 @@ from shared.base.answers import Answer
 from shared.base.clock import iso, local_day
 from shared.base.errors import BadRequest
 from shared.base.field_limits import TAGS_PER_REPORT, Notes, TagName, Text
-from shared.domain import call_backs, review, tags
+from shared.domain import call_backs, caller_figures, review, tags
 from shared.domain.call_backs import CallBackPolicy
 from shared.domain.models import Caller, CallerDay, Report
 from shared.domain.review import ReviewSampling
@@ -193,6 +193,9 @@ def submit_report(
                 requeue=again,
             )
         tx.create(report_ref, report.stored())
+        if report.review_status is not None:
+            review = caller_figures.REVIEW_COUNTERS[report.review_status]
+            entries.count_for_caller(db, tx, user.uid, now, {review: firestore.Increment(1)})
         tx.update(
             location_ref,
             {

@@ -1,14 +1,14 @@
-"""callerStatistics: per caller, what their claims came to, from the attempt history (staff).
+"""callerStatistics: per caller, what their claims came to, from their day counters (staff).
 
-Counts are aggregation queries over `attempts` (one read per 1,000 counted, whatever the
-history's size); the median call time (claim to the holder's own report) reads the caller's
-latest `MEDIAN_SAMPLE` claims of the period, so a page reads at most that many per caller.
+The counters (`caller_figures/{uid}_{day}`, shared/domain/caller_figures.py) are kept as
+claims and attempts end and reports are reviewed; a page reads its callers' day documents in
+one query per 30 callers, whatever their history's size. History written before the counters
+existed: `python -m tools.cli backfill-caller-figures` once.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from statistics import median
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,26 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.adapters import store
 from shared.base.answers import Answer, Moment
 from shared.base.clock import iso
+from shared.domain import caller_figures
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client
 
 MAX_PAGE_SIZE = 100
-MEDIAN_SAMPLE = 200
-# What each count counts: attempts that ended this way (a claim is any attempt).
-OUTCOMES = {
-    "completed": "completed",
-    "skips": "skipped",
-    "expiries": "expired",
-    "releases": "released",
-}
-REPORTED = ("completed", "skipped")
-# Their reports by review status (shared/domain/review.py); flagged is the three together.
-REVIEWS = {
-    "reviews_pending": "pending",
-    "reviews_approved": "approved",
-    "reviews_requeued": "requeued",
-}
+# Values one `in` filter may hold.
+IN_LIMIT = 30
 
 
 class CallerStatisticsQuery(BaseModel):
@@ -55,94 +43,49 @@ class CallerStatisticsQuery(BaseModel):
     )
 
 
-def call_seconds(claimed_at: datetime, ended_at: datetime | None) -> float | None:
-    """A reported call's length in seconds (claim to report)."""
-    return None if ended_at is None else (ended_at - claimed_at).total_seconds()
-
-
-def median_seconds(durations: list[float]) -> float | None:
-    return round(median(durations), 1) if durations else None
-
-
-def _attempts(db: Client, uid: str, since: datetime | None) -> Any:
-    from google.cloud.firestore_v1.base_query import FieldFilter
-
-    q: Any = db.collection(store.ATTEMPTS).where(filter=FieldFilter("holder", "==", uid))
-    if since is not None:
-        q = q.where(filter=FieldFilter("claimed_at", ">=", since))
-    return q
-
-
-def _count(query: Any) -> int:
-    return int(query.count().get()[0][0].value)
-
-
-def caller_row(db: Client, uid: str, since: datetime | None) -> dict[str, Any]:
-    """One caller's figures over the period."""
-    from google.cloud.firestore_v1.base_query import FieldFilter
-
-    row: dict[str, Any] = {"uid": uid, "claims": _count(_attempts(db, uid, since))}
-    for name, outcome in OUTCOMES.items():
-        row[name] = _count(
-            _attempts(db, uid, since).where(filter=FieldFilter("outcome", "==", outcome))
-        )
-    latest = (
-        _attempts(db, uid, since)
-        .order_by("claimed_at", direction="DESCENDING")
-        .select(["claimed_at", "ended_at", "outcome", "holder_email"])
-        .limit(MEDIAN_SAMPLE)
-    )
-    sample = [s.to_dict() or {} for s in latest.stream()]
-    durations = [
-        d
-        for a in sample
-        if a.get("outcome") in REPORTED
-        and (d := call_seconds(a["claimed_at"], a.get("ended_at"))) is not None
-    ]
-    row.update(review_counts(db, uid, since))
-    row["email"] = next((a["holder_email"] for a in sample if a.get("holder_email")), None)
-    row["median_call_s"] = median_seconds(durations)
-    row["median_of"] = len(durations)
-    return row
-
-
-def review_counts(db: Client, uid: str, since: datetime | None) -> dict[str, int]:
-    """The caller's reports flagged for review in the period, by where their review stands."""
-    from google.cloud.firestore_v1.base_query import FieldFilter
-
-    counts: dict[str, int] = {}
-    for name, status in REVIEWS.items():
-        q: Any = (
-            db.collection(store.REPORTS)
-            .where(filter=FieldFilter("reported_by", "==", uid))
-            .where(filter=FieldFilter("review_status", "==", status))
-        )
-        if since is not None:
-            q = q.where(filter=FieldFilter("created_at", ">=", since))
-        counts[name] = _count(q)
-    return {"reviews_flagged": sum(counts.values()), **counts}
-
-
 def caller_statistics(db: Client, query: CallerStatisticsQuery, now: datetime) -> dict[str, Any]:
-    """A page of callers (everyone who ever claimed, in uid order) with their figures."""
+    """A page of callers (everyone who ever claimed, in uid order) with their figures.
+
+    At most 2 + limit / 30 queries (the total, the page, the page's day documents).
+    """
     from google.cloud.firestore_v1.base_query import FieldFilter
 
     since = now - timedelta(days=query.days) if query.days else None
     # Callers who claimed store their id (entries.claim): pages are a range on it.
     callers = db.collection(store.CALLERS).order_by("id")
-    total = _count(callers)
+    counted: Any = callers.count()
+    total = int(counted.get()[0][0].value)
     q: Any = callers
     if query.page_token:
         q = q.where(filter=FieldFilter("id", ">", query.page_token))
     uids = [s.id for s in q.select([]).limit(query.limit + 1).stream()]
     more = len(uids) > query.limit
     uids = uids[: query.limit]
+    days = _days(db, uids, caller_figures.day_of(since) if since else None)
     return {
-        "callers": [caller_row(db, uid, since) for uid in uids],
+        "callers": [caller_figures.row(uid, days.get(uid, [])) for uid in uids],
         "since": iso(since) if since else None,
         "total": total,
         "next_page_token": uids[-1] if more else None,
     }
+
+
+def _days(db: Client, uids: list[str], since_day: str | None) -> dict[str, list[dict[str, Any]]]:
+    """The day documents of these callers from `since_day` on (its whole day: the period is
+    rounded out to the UTC day it starts in), by uid."""
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    found: dict[str, list[dict[str, Any]]] = {}
+    for start in range(0, len(uids), IN_LIMIT):
+        q: Any = db.collection(store.CALLER_FIGURES).where(
+            filter=FieldFilter("uid", "in", uids[start : start + IN_LIMIT])
+        )
+        if since_day is not None:
+            q = q.where(filter=FieldFilter("day", ">=", since_day))
+        for snapshot in q.stream():
+            data = snapshot.to_dict() or {}
+            found.setdefault(str(data.get("uid")), []).append(data)
+    return found
 
 
 class CallerRow(Answer):

@@ -17,6 +17,7 @@ from shared.base.answers import Answer
 from shared.base.clock import iso
 from shared.base.errors import BadRequest, Conflict, NotFound
 from shared.base.field_limits import Notes
+from shared.domain import caller_figures
 from shared.domain.models import (
     DEFAULT_PRIORITY_GROUP,
     DEFAULT_QUEUE,
@@ -239,6 +240,8 @@ def _pending(report: Report | None, report_id: str) -> Report:
 
 def review_report(db: Client, user: User, body: ReviewReportBody, now: datetime) -> ReviewResult:
     """Record staff's decision once; a requeue first adds the place back as a bulk add."""
+    from google.cloud import firestore
+
     report_ref = db.collection(store.REPORTS).document(body.report_id)
     report = _pending(store.load(Report, report_ref.get()), body.report_id)
     status: ReviewStatus = "approved" if body.action == "approve" else "requeued"
@@ -291,6 +294,12 @@ def review_report(db: Client, user: User, body: ReviewReportBody, now: datetime)
                 "review_reason": decision.reason,
             },
         )
+        # The reporter's figures of the report's day: one pending fewer, one decided more.
+        moved = {
+            caller_figures.REVIEW_COUNTERS["pending"]: firestore.Increment(-1),
+            caller_figures.REVIEW_COUNTERS[status]: firestore.Increment(1),
+        }
+        entries.count_for_caller(db, tx, report.reported_by, report.created_at, moved)
 
     try:
         entries.transact(db, run)
