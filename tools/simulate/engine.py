@@ -372,6 +372,7 @@ class Simulation:
         self._held_lock = threading.Lock()
         self.abandon_first = options.provoke == "attempt_not_ended"
         self._queues: list[Any] | None = None
+        self.since_start = wall()
 
     @property
     def now(self) -> datetime:
@@ -701,6 +702,7 @@ class Simulation:
                 moment = _ceil(max(moment, self.now), tick, self.start)
                 while marks and marks[0] <= moment:
                     self.record.reads_at.append((marks.pop(0), self.counter.documents))
+                    self.progress()
                 self.clock.now = moment
                 batch = []
                 while due and due[0][0] <= moment:
@@ -720,6 +722,17 @@ class Simulation:
                     provoked_once = True
         for boundary in marks:
             self.record.reads_at.append((boundary, self.counter.documents))
+
+    def progress(self) -> None:
+        """One line on stderr per simulated day: how far, how long it took."""
+        import sys
+
+        print(
+            f"simulate: {self.now.astimezone(people.PACIFIC):%a %H:%M} Pacific,"
+            f" {len(self.functions.calls)} requests, {self.since_start():.0f} s",
+            file=sys.stderr,
+            flush=True,
+        )
 
     def settle(self) -> None:
         """After the week: the clock moves past every lease's longest end; tasks come due."""
