@@ -700,10 +700,10 @@ class Simulation:
                 if moment >= self.end:
                     break
                 moment = _ceil(max(moment, self.now), tick, self.start)
+                self.clock.now = moment
                 while marks and marks[0] <= moment:
                     self.record.reads_at.append((marks.pop(0), self.counter.documents))
                     self.progress()
-                self.clock.now = moment
                 batch = []
                 while due and due[0][0] <= moment:
                     batch.append(heapq.heappop(due)[2])
