@@ -104,8 +104,12 @@ def table(results: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import signal
+
     from tools.simulate.run import run
 
+    # A SIGTERM unwinds like Ctrl-C does, so the emulators this run started are stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args = parser().parse_args(argv)
     results = run(options_from(args))
     print(table(results), flush=True)
