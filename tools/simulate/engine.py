@@ -1014,6 +1014,20 @@ def environment(values: dict[str, str]) -> Iterator[None]:
         get_settings.cache_clear()
 
 
+def fresh_instances() -> None:
+    """Forget what earlier runs in this process left in the functions' per-instance memory.
+
+    A run is a fresh deployment: a test session runs several, with the same users on the same
+    simulated moments, so a rate-limit window one run found full (`rate_limits._full`, keyed by
+    user and window start) would refuse the next run's callers.
+    """
+    from shared import calls, lease_tasks, rate_limits
+
+    rate_limits._full.clear()
+    calls._levels.clear()
+    lease_tasks._kept["here"] = False
+
+
 def counted_store(project: str) -> Any:
     """Make the functions' Firestore client one whose reads are counted (the emulator only)."""
     from shared import store

@@ -61,6 +61,7 @@ def run(options: engine.Options) -> dict[str, Any]:
 
             sim = engine.Simulation(options, project, tasks_host, counter)
             clear(sim.db)
+            engine.fresh_instances()
             log = services.LOGS / "simulate-functions.log"
             log.parent.mkdir(parents=True, exist_ok=True)
             with (
