@@ -6,6 +6,7 @@ The soak's checks (tools/soak/invariants.py) are reused where they already say t
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -116,26 +117,41 @@ def backfill_over(
 ) -> list[str]:
     """A refill adds at most the queue's shortfall, counting every open entry nobody holds
     (deferred to an opening or a call-back included) as stock."""
-    held: dict[str, list[Hold]] = defaultdict(list)
+    queue_of = {e.id: e.queue for e in entries}
+    added: dict[str, list[datetime]] = defaultdict(list)
+    closed: dict[str, list[datetime]] = defaultdict(list)
+    by_bulk: dict[str | None, list[datetime]] = defaultdict(list)
+    for e in entries:
+        added[e.queue].append(e.added_at)
+        if e.closed_at is not None:
+            closed[e.queue].append(e.closed_at)
+        by_bulk[e.bulk_id].append(e.added_at)
+    starts: dict[str, list[datetime]] = defaultdict(list)
+    ends: dict[str, list[datetime]] = defaultdict(list)
     for h in holds:
-        held[h.entry_id].append(h)
+        queue = queue_of.get(h.entry_id)
+        if queue is not None:
+            starts[queue].append(h.claimed_at)
+            ends[queue].append(max(h.end, h.claimed_at))
+    for lists in (added, closed, by_bulk, starts, ends):
+        for values in lists.values():
+            values.sort()
+
+    def upto(values: list[datetime], at: datetime) -> int:
+        return bisect_right(values, at)
+
     found = []
     for refill in sorted(refills, key=lambda r: r.at):
-        at = refill.at
-        stock = sum(
-            1
-            for e in entries
-            if e.queue == refill.queue
-            and e.added_at <= at
-            and e.bulk_id != refill.bulk_id
-            and (e.closed_at is None or e.closed_at > at)
-            and not any(h.claimed_at <= at < h.end for h in held.get(e.id, ()))
-        )
-        allowed = max(minimum.get(refill.queue, 0) - stock, 0)
+        at, q = refill.at, refill.queue
+        open_then = upto(added[q], at) - upto(closed[q], at)
+        held_then = upto(starts[q], at) - upto(ends[q], at)
+        own = upto(by_bulk[refill.bulk_id], at) if refill.bulk_id else 0
+        stock = open_then - own - held_then
+        allowed = max(minimum.get(q, 0) - stock, 0)
         if refill.added > allowed:
             found.append(
-                f"{at:%a %H:%M} queue {refill.queue}: added {refill.added} with {stock} in stock"
-                f" (minimum {minimum.get(refill.queue, 0)}, shortfall {allowed})"
+                f"{at:%a %H:%M} queue {q}: added {refill.added} with {stock} in stock"
+                f" (minimum {minimum.get(q, 0)}, shortfall {allowed})"
             )
     return found
 
