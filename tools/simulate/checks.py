@@ -150,7 +150,8 @@ def backfill_over(
         allowed = max(minimum.get(q, 0) - stock, 0)
         if refill.added > allowed:
             found.append(
-                f"{at.astimezone(PACIFIC):%a %H:%M} queue {q}: added {refill.added} with {stock} in stock"
+                f"{at.astimezone(PACIFIC):%a %H:%M} queue {q}: added {refill.added}"
+                f" with {stock} in stock"
                 f" (minimum {minimum.get(q, 0)}, shortfall {allowed})"
             )
     return found

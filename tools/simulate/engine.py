@@ -808,7 +808,8 @@ class Simulation:
                     ]  # fmt: skip
                     if better:
                         self.record.inversions.append(
-                            f"{now.astimezone(people.PACIFIC):%a %H:%M} {c.caller} got {entry.id} (queue {entry.queue},"
+                            f"{now.astimezone(people.PACIFIC):%a %H:%M} {c.caller} got {entry.id}"
+                            f" (queue {entry.queue},"
                             f" group {entry.priority_group}) while {better[0].id} (queue {queue},"
                             f" group {group}, {len(better)} such) was open and available"
                         )
