@@ -5,8 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 TASKS_VENV := .venv-tasks
 
-.PHONY: install console console-test run test lint format typecheck pytest unit bench soak fuzz clean \
-	official-emulator
+.PHONY: install console console-test run test lint format typecheck pytest unit bench soak simulate fuzz \
+	clean official-emulator
 
 install: $(VENV)/.installed $(TASKS_VENV)/.installed node_modules/.installed console
 
@@ -77,6 +77,11 @@ bench: install
 # A busy day compressed, with faults (not part of `make test`); options: SOAK_ARGS="--callers 8".
 soak: install
 	$(VENV)/bin/python -m tools.soak $(SOAK_ARGS)
+
+# A simulated week on the production configuration (not part of `make test`; its small run is):
+# options: SIM_ARGS="--days 1 --callers 6". Figures in simulate/results.json (docs/simulation.md).
+simulate: install
+	$(VENV)/bin/python -m tools.simulate $(SIM_ARGS)
 
 # Nightly: schemathesis with 500 generated requests per operation and role, plus its coverage
 # cases, on a fresh seed (printed; FUZZ_SEED=N make fuzz replays it). About an hour.

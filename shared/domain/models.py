@@ -234,6 +234,8 @@ class EntryChange(Document):
     event: str
     by: str
     at: datetime
+    # A deferral's target (the place's next opening): the audit trail says until when.
+    until: datetime | None = None
 
 
 class CallerLease(Document):

@@ -204,7 +204,15 @@ def held_lease(
 # Writing: each change writes its fence first.
 
 
-def _fence(db: Client, tx: WriteBatch, entry: Entry, event: str, by: str, now: datetime) -> int:
+def _fence(
+    db: Client,
+    tx: WriteBatch,
+    entry: Entry,
+    event: str,
+    by: str,
+    now: datetime,
+    until: datetime | None = None,
+) -> int:
     version = entry.version + 1
     change = EntryChange(
         id=leases.change_id(entry.id, version),
@@ -213,6 +221,7 @@ def _fence(db: Client, tx: WriteBatch, entry: Entry, event: str, by: str, now: d
         event=event,
         by=by,
         at=now,
+        until=until,
     )
     tx.create(db.collection(store.ENTRY_CHANGES).document(change.id), change.stored())
     return version
@@ -552,7 +561,7 @@ def defer(db: Client, tx: Transaction, entry: Entry, until: datetime, now: datet
 
     Only `available_at` moves: a later claim or release recomputes it from the lease as usual.
     """
-    version = _fence(db, tx, entry, "defer", "system", now)
+    version = _fence(db, tx, entry, "defer", "system", now, until)
     return _update(db, tx, entry, {"available_at": until, "version": version})
 
 

@@ -93,9 +93,10 @@ def counting_client(project: str, counter: RpcCounter) -> Any:
     """A Firestore client (emulator only) whose every RPC goes through `counter`."""
     from google.cloud import firestore
 
-    class CountingClient(firestore.Client):  # type: ignore[misc]
+    class CountingClient(firestore.Client):
         def _emulator_channel(self, transport: Any) -> Any:
-            return grpc.intercept_channel(super()._emulator_channel(transport), counter)
+            channel = super()._emulator_channel(transport)  # type: ignore[no-untyped-call]
+            return grpc.intercept_channel(channel, counter)
 
     return CountingClient(project=project)
 
