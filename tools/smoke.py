@@ -209,6 +209,8 @@ def write_location(run: Run) -> str:
         name="Call queue smoke test (not a real place)",
         state="CA",
         hours="always",  # callable at any hour, whatever the contact windows
+        # A place without a phone number is never queued; 555-01xx numbers are fictional.
+        phone="(555) 010-0199",
         internal_notes="Written and deleted by python -m tools.smoke.",
     )
     write_documents(firestore(run), store.LOCATIONS, [place])

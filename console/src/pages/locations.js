@@ -204,8 +204,8 @@ export function mountLocations(view, { api }) {
     },
   });
 
-  // Set once the person filters: the first page, loaded when the facets arrive, must not
-  // then reload the grid over rows they may already have ticked.
+  // Set as soon as the person filters (typing included, before its pause ends): the first
+  // page, loaded when the facets arrive, must not then reload the grid over ticked rows.
   let filtered = false;
 
   async function refilter() {
@@ -216,6 +216,7 @@ export function mountLocations(view, { api }) {
 
   let typing = null;
   search.addEventListener("input", () => {
+    filtered = true;
     clearTimeout(typing);
     typing = setTimeout(refilter, 300);
   });
