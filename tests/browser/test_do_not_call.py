@@ -48,6 +48,8 @@ def test_mark_a_held_place_do_not_call_then_callable_again(
     # the tick would drop the selection.
     expect(page.locator(".pager-label")).to_have_text("Page 1 of 1 · 1 matching")
     expect(grid_rows(page, "locations-grid")).to_have_count(1)
+    # No page still on its way (a late one would replace the grid and drop the tick).
+    page.wait_for_load_state("networkidle")
     page.locator("#locations-grid .tabulator-row input[type=checkbox]").first.check()
     expect(page.locator("#selection-count")).to_have_text("1 location selected on this page.")
     page.get_by_role("button", name="Mark do-not-call…").click()
@@ -91,6 +93,7 @@ def test_mark_a_held_place_do_not_call_then_callable_again(
     page.get_by_label("Callable", exact=True).select_option("do_not_call")
     expect(page.locator(".pager-label")).to_have_text("Page 1 of 1 · 1 matching")
     expect(names).to_have_text([held.name])
+    page.wait_for_load_state("networkidle")
     page.locator("#locations-grid .tabulator-row input[type=checkbox]").first.check()
     expect(page.locator("#selection-count")).to_have_text("1 location selected on this page.")
     page.get_by_role("button", name="Mark callable again…").click()

@@ -209,6 +209,9 @@ export function mountLocations(view, { api }) {
   let filtered = false;
 
   async function refilter() {
+    // Any refilter reads the name too: a pending pause after typing must not reload again
+    // later (a late reload of the same page drops the rows ticked meanwhile).
+    clearTimeout(typing);
     filtered = true;
     panel.hidden = true;
     await guarded(null, () => pager.reset());
