@@ -52,6 +52,7 @@ def checkAuth(call: Call[None, None]) -> Answer:
     "GET",
     role="caller",
     limit="requestCall",
+    limit_overlaps=True,
     query=f"{CALLER}.calls:CallQuery",
     answer="shared.domain.caller_view:CallView",
     errors=(404,),
@@ -60,7 +61,9 @@ def requestCall(call: Call[CallQuery, None]) -> Answer:
     """The next location to call, claimed for the caller with a lease."""
     from shared.services.caller import calls
 
-    return calls.serve_call(call.db, call.settings, call.user, call.query, call.now)
+    return calls.serve_call(
+        call.db, call.settings, call.user, call.query, call.now, admitted=call.admitted
+    )
 
 
 @functions.declare(

@@ -391,6 +391,10 @@ def delete_documents(run: Run) -> int:
         for ref in existing[start : start + store.MAX_BATCH_WRITES]:
             batch.delete(ref)
         batch.commit()
+    if any(ref.parent.id == store.QUEUES for ref in existing):
+        from shared.records import saved_queues
+
+        saved_queues.rebuild(db)
     return len(existing)
 
 

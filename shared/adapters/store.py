@@ -45,6 +45,9 @@ CALLER_DAYS = "caller_days"
 CALLER_FIGURES = "caller_figures"
 # Named queues staff manage (`default` exists without a document).
 QUEUES = "queues"
+# One document, `queue_routing/saved`: every saved queue in one read, written with each save,
+# so a claim reads the caller and the queues in one round trip (shared/records/saved_queues.py).
+QUEUE_ROUTING = "queue_routing"
 # One document per queue and time window, created first by a backfill: one refill at a time.
 BACKFILLS = "backfills"
 # Per user, bucket and fixed window: a request counter (shared/rate_limits.py); deleted by a
@@ -70,6 +73,7 @@ ALL_COLLECTIONS: tuple[str, ...] = (
     CALLER_DAYS,
     CALLER_FIGURES,
     QUEUES,
+    QUEUE_ROUTING,
     BACKFILLS,
     RATE_LIMITS,
     PENDING_EXPIRIES,

@@ -315,7 +315,7 @@ def open_new(writes: WriteBatch, db: Client, entry: Entry) -> None:
 
 def claim(
     db: Client,
-    tx: Transaction,
+    tx: WriteBatch,
     entry: Entry,
     attempt: Attempt | None,
     caller: Caller,
@@ -373,7 +373,7 @@ def claim(
 
 
 def _flag(
-    db: Client, tx: Transaction, entry: Entry, attempt: Attempt, now: datetime, expiries: int
+    db: Client, tx: WriteBatch, entry: Entry, attempt: Attempt, now: datetime, expiries: int
 ) -> Entry:
     version = _fence(db, tx, entry, "flag", "system", now)
     _end(db, tx, attempt, "expired", now)

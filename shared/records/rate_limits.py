@@ -3,8 +3,9 @@
 An admitted request creates `rate_limits/{uid}-{bucket}-{window}-{n}` for the first free
 n up to the limit. `create` is atomic on every backend (the emulator's transactions are not
 isolated, and it returns no increment results), so however many requests race, exactly
-`limit` of them get a slot in a window. A count of the window's slots says where to start
-looking; a stale count only costs a few AlreadyExists.
+`limit` of them get a slot in a window. Where to start looking: after the slot this process
+last took in the window (one RPC, the create), else after a count of the window's slots; a
+stale start only costs a few AlreadyExists.
 """
 
 from __future__ import annotations
@@ -20,12 +21,18 @@ if TYPE_CHECKING:
 
 # Counter documents live this long past their window, for Firestore's TTL policy to delete.
 KEEP = timedelta(days=1)
+# Windows whose last slot this process remembers, at most (old windows are simply forgotten).
+MAX_REMEMBERED = 10_000
 
 
 # Counter id -> window end, for windows this process already found full: a runaway client
 # is then refused without a Firestore write until its window ends.
 _full: dict[str, datetime] = {}
 _full_lock = threading.Lock()
+# Counter id -> the slot number this process last took in that window: the next request of
+# the same user starts after it without counting (requests of one user mostly reach one
+# instance; another instance's slots are found by AlreadyExists).
+_taken: dict[str, int] = {}
 
 
 def charge(db: Client, uid: str, limit: Limit, now: datetime) -> None:
@@ -42,16 +49,25 @@ def charge(db: Client, uid: str, limit: Limit, now: datetime) -> None:
     with _full_lock:
         if key in _full:
             raise refusal(limit, window, now)
+        remembered = _taken.get(key)
     slots = db.collection(RATE_LIMITS)
-    window_slots: Any = slots.where(filter=FieldFilter("window", "==", key))
-    used = int(window_slots.count().get()[0][0].value)
     slot = {"window": key, "uid": uid, "at": now, "expires_at": window.end + KEEP}
-    for n in range(used + 1, limit.count + 1):
-        try:
-            slots.document(f"{key}-{n}").create(slot)
+    # From memory first; before refusing, from a count (memory may outlive a wiped database).
+    starts = [remembered, None] if remembered is not None else [None]
+    for start in starts:
+        if start is None:
+            window_slots: Any = slots.where(filter=FieldFilter("window", "==", key))
+            start = int(window_slots.count().get()[0][0].value)
+        for n in range(start + 1, limit.count + 1):
+            try:
+                slots.document(f"{key}-{n}").create(slot)
+            except AlreadyExists:
+                continue
+            with _full_lock:
+                if len(_taken) > MAX_REMEMBERED:
+                    _taken.clear()
+                _taken[key] = max(n, _taken.get(key, 0))
             return
-        except AlreadyExists:
-            continue
     with _full_lock:
         for stale in [k for k, end in _full.items() if end <= now]:
             del _full[stale]

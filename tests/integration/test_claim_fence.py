@@ -43,9 +43,10 @@ def test_claims_are_exclusive_only_with_the_fences(
     barrier = threading.Barrier(CALLERS, timeout=20)
     monkeypatch.setattr(leases, "grant", first_call_waits(leases.grant, barrier))
     if not fence:
-        from google.cloud.firestore_v1.transaction import Transaction
+        # Claims commit as batches (one commit, no reads) or transactions: both inherit this.
+        from google.cloud.firestore_v1.base_batch import BaseWriteBatch
 
-        monkeypatch.setattr(Transaction, "create", lambda self, ref, data: self.set(ref, data))
+        monkeypatch.setattr(BaseWriteBatch, "create", lambda self, ref, data: self.set(ref, data))
 
     with ThreadPoolExecutor(max_workers=CALLERS) as pool:
         replies = list(

@@ -37,6 +37,7 @@ def run(per_queue: int, claims: int) -> list[dict[str, Any]]:
     rows = []
     for label, layout in layouts:
         calls._levels.clear()
+        calls._urgent.clear()
         bench = Routed(f"demo-bench-queues-{random.randrange(10**6)}", layout)
         bench.fill(total)
         bench.callers(claims + 1)
@@ -63,8 +64,8 @@ class Routed(reads.Queue):
         self.layout = layout
 
     def fill(self, size: int, queues: list[str] | None = None) -> None:
-        from shared.adapters import store
         from shared.domain.models import Queue
+        from shared.records import saved_queues
 
         if self.layout is None:
             super().fill(size)
@@ -72,7 +73,7 @@ class Routed(reads.Queue):
         for order, name in enumerate(NAMES):
             groups = [GROUP] if name in ELIGIBLE else ["other"]
             queue = Queue(id=name, groups=groups, order=order)
-            self.db.collection(store.QUEUES).document(name).set(queue.stored())
+            saved_queues.save(self.db, queue)
         placed = [name for name, n in self.layout.items() for _ in range(n)]
         super().fill(len(placed), placed)
 

@@ -31,6 +31,7 @@ def run(
     for size in sizes:
         # A new queue is a new process's: the draw's remembered levels start afresh.
         calls._levels.clear()
+        calls._urgent.clear()
         queue = Queue(f"demo-bench-reads-{size}-{random.randrange(10**6)}")
         started = time.perf_counter()
         queue.fill(size)

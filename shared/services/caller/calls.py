@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -18,7 +18,7 @@ from shared.domain import cells, contact_hours, leases, routing, selection
 from shared.domain.caller_view import present
 from shared.domain.contact_hours import ContactPolicy
 from shared.domain.leases import LeasePolicy
-from shared.domain.models import Caller, County, Entry, Location, Provider
+from shared.domain.models import Caller, County, Entry, Location, Provider, Queue
 from shared.domain.selection import DrawBudgetSpent, DrawPolicy
 from shared.records import available, entries, saved_queues
 from shared.services.caller import backfill
@@ -75,7 +75,12 @@ class Taken:
 
 
 def serve_call(
-    db: Client, settings: Settings, user: User, query: CallQuery, now: datetime
+    db: Client,
+    settings: Settings,
+    user: User,
+    query: CallQuery,
+    now: datetime,
+    admitted: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """requestCall: `request_call` with the settings' policies; schedules each new lease's end."""
     from shared.services.caller import lease_tasks
@@ -93,6 +98,7 @@ def serve_call(
         settings.draw_policy,
         on_claim=schedule,
         contact=settings.contact_policy,
+        admitted=admitted,
     )
 
 
@@ -105,15 +111,18 @@ def request_call(
     draw: DrawPolicy,
     on_claim: Callable[[Entry], object] | None = None,
     contact: ContactPolicy | None = None,
+    admitted: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """The location to call next, claimed for `user` unless asked not to.
 
     A caller holds one lease at a time: while it runs, every request answers it again.
-    `on_claim` runs after a new claim is committed (it schedules the lease's clean-up).
+    `on_claim` runs beside the commit of a new claim (it schedules the lease's clean-up).
     With `contact`, a place outside its contact window is not offered: its entry is deferred
     to its next opening and the draw goes on. The answer is "nothing to call" only when every
     eligible group was drawn empty; a request that spends its budget first (`draw`) answers
     429 `busy`, so it never falls through to a less urgent group that is not next in line.
+    `admitted` (the rate limit's answer, running beside the first reads) is awaited before
+    the first write.
     """
     if query.location_id is not None:
         location = db.collection(store.LOCATIONS).document(query.location_id).get()
@@ -123,15 +132,18 @@ def request_call(
                 f"There is no location with id {query.location_id!r}.", error="unknown_location"
             )
         return view(db, found)
-    caller = store.load(Caller, db.collection(store.CALLERS).document(user.uid).get())
+    caller, saved = caller_and_queues(db, user.uid)
     if not query.no_claim:
         held = entries.held_lease(db, None, caller, now) if caller is not None else None
         if held is not None:
             return view_of_entry(db, held[0])
+    gate = admitted or (lambda: None)
     tried: set[str] = set()
     attempts = deferrals = 0
     groups = caller.groups if caller is not None else []
-    offers = _offers(db, groups, query, now, draw, tried, contact)
+    offers = _offers(db, saved, groups, query, now, draw, tried, contact, gate)
+    # After a lost race the caller's document may be behind: claims then run as transactions.
+    drawn_claims = True
     while True:
         try:
             entry = next(offers, None)
@@ -147,6 +159,7 @@ def request_call(
             # Queued before it lost its phone or was marked (or while being marked): never
             # offered, and its entry closes so the next draw does not meet it again.
             if not query.no_claim:
+                gate()
                 close_not_callable(db, entry.id, now)
             continue
         opening = now if contact is None else opening_of(contact, place, now)
@@ -155,6 +168,7 @@ def request_call(
                 if deferrals >= draw.max_deferrals:
                     raise _busy()
                 deferrals += 1
+                gate()
                 defer(db, entry.id, opening, now)
             continue
         if query.no_claim:
@@ -162,18 +176,94 @@ def request_call(
         if attempts >= draw.max_claim_attempts:
             raise _busy()
         attempts += 1
+        gate()
         try:
-            taken = take(db, entry.id, user, now, lease)
+            taken = _claim(db, entry, caller, user, now, lease, on_claim, drawn_claims)
         except Contention:
+            drawn_claims = False
             continue
-        if taken.new and on_claim is not None:
-            on_claim(taken.entry)
         mine = place if taken.entry.location_id == place.id else None
         body = view_of_entry(db, taken.entry, location=mine)
         if taken.new:
             # Claim transactions this request tried: 1 unless it lost races (benchmarks).
             body["claim_attempts"] = attempts
         return body
+
+
+def _claim(
+    db: Client,
+    entry: Entry,
+    caller: Caller | None,
+    user: User,
+    now: datetime,
+    lease: LeasePolicy,
+    on_claim: Callable[[Entry], object] | None,
+    drawn: bool,
+) -> Taken:
+    """Claim the drawn entry: in one commit when nothing needs reading, else (and after a
+    failed commit, which may have left a fence to repair) by the claim transaction."""
+    if drawn and entry.holder is None:
+        try:
+            return claim_drawn(db, entry, caller or Caller(id=user.uid), user, now, lease, on_claim)
+        except Contention:
+            pass
+    taken = take(db, entry.id, user, now, lease)
+    if taken.new and on_claim is not None:
+        on_claim(taken.entry)
+    return taken
+
+
+def caller_and_queues(db: Client, uid: str) -> tuple[Caller | None, list[Queue]]:
+    """The caller's document and every saved queue, in one round trip."""
+    caller_ref = db.collection(store.CALLERS).document(uid)
+    routing_ref = saved_queues.routing_ref(db)
+    caller: Caller | None = None
+    saved: list[Queue] = []
+    for snapshot in db.get_all([caller_ref, routing_ref]):
+        if snapshot.reference.path == caller_ref.path:
+            caller = store.load(Caller, snapshot)
+        else:
+            saved = saved_queues.from_routing(db, snapshot)
+    return caller, saved
+
+
+def claim_drawn(
+    db: Client,
+    entry: Entry,
+    caller: Caller,
+    user: User,
+    now: datetime,
+    policy: LeasePolicy,
+    on_claim: Callable[[Entry], object] | None,
+) -> Taken:
+    """Claim an entry as the draw read it, in one commit without reads.
+
+    The fences make the reads unnecessary: the entry's change fence names the version the
+    draw read and the caller's names the claim number their document gave, so the commit
+    fails (AlreadyExists) if either changed since. The entry has no unended attempt (its
+    holder is None), so nothing else needs reading. Raises Contention when the commit fails;
+    the caller then claims through `take`, which reads and repairs what a failure left.
+    """
+    from google.api_core.exceptions import AlreadyExists
+
+    from shared.base import overlap
+
+    n = max(caller.claims, caller.skipped) + 1
+    batch = db.batch()
+    claimed = entries.claim(db, batch, entry, None, caller, n, now, policy, user.email)
+    assert claimed is not None, "an entry without an unended attempt is never flagged here"
+    # The lease task beside the commit: its name carries the lease's end, so a task for a
+    # claim whose commit failed is a no-op when it arrives (expireClaim finds no such lease).
+    scheduled = overlap.submit(on_claim, claimed) if on_claim is not None else None
+    try:
+        batch.commit()
+    except AlreadyExists:
+        if scheduled is not None:
+            scheduled.result()
+        raise Contention(entry.id) from None
+    if scheduled is not None:
+        scheduled.result()
+    return Taken(claimed, new=True)
 
 
 def _busy() -> TooMany:
@@ -188,25 +278,91 @@ def _busy() -> TooMany:
 
 def _offers(
     db: Client,
+    saved: list[Queue],
     groups: list[str],
     query: CallQuery,
     now: datetime,
     draw: DrawPolicy,
     tried: set[str],
     contact: ContactPolicy | None,
+    gate: Callable[[], None],
 ) -> Iterator[Entry]:
     """Candidates from the caller's eligible queues in fall-through order, each queue's by
     priority group; a queue below its backfill minimum is refilled before it is drawn from."""
-    saved = saved_queues.stored(db)
     for queue in routing.eligible(saved, groups):
         if queue.backfill_min > 0 and not query.no_claim:
             opens_at = None if contact is None else partial(opening_of, contact, now=now)
+            gate()
             backfill.top_up(db, queue, now, opens_at)
         # Until staff save a queue every entry is in `default`: the draw ignores the field,
         # so entries stored before it existed are drawn too.
         name = queue.id if saved else None
-        for group in selection.groups_in_order():
-            yield from candidates(db, group, query.state, now, draw, tried, name)
+        yield from queue_candidates(db, name, query.state, now, draw, tried)
+
+
+# The group each (queue, state) draw last offered from in this process: the next draw starts
+# there, while a probe beside it asks whether a more urgent group has an available entry.
+_urgent: dict[tuple[str | None, str | None], int] = {}
+
+
+def queue_candidates(
+    db: Client,
+    queue: str | None,
+    state: str | None,
+    now: datetime,
+    draw: DrawPolicy,
+    tried: set[str],
+) -> Iterator[Entry]:
+    """A queue's available entries, the most urgent group's first, in the order to try them.
+
+    Drawing group by group costs a query per empty group before the first candidate. So the
+    draw starts at the group it last offered from, and one query beside it (`in` the more
+    urgent groups, limit 1) tells whether that is still the most urgent with an available
+    entry; only when it is not does the draw go through the groups one by one.
+    """
+    from shared.base import overlap
+
+    order = selection.groups_in_order()
+    key = (queue, state)
+    start = _urgent.get(key, order[0])
+    above = [g for g in order if g < start]
+    later = order
+    if above:
+        probe = overlap.submit(any_available, db, above, state, now, queue)
+        first_draw = candidates(db, start, state, now, draw, tried, queue)
+        spent: DrawBudgetSpent | None = None
+        first: Entry | None = None
+        try:
+            first = next(first_draw, None)
+        except DrawBudgetSpent as exc:
+            spent = exc
+        if probe.result():
+            # A more urgent group has entries again: draw from the top, group by group.
+            first_draw.close()
+        else:
+            if spent is not None:
+                raise spent
+            if first is not None:
+                _urgent[key] = start
+                yield first
+                yield from first_draw
+            later = [g for g in order if g > start]
+    for group in later:
+        for entry in candidates(db, group, state, now, draw, tried, queue):
+            _urgent[key] = group
+            yield entry
+
+
+def any_available(
+    db: Client, groups: list[int], state: str | None, now: datetime, queue: str | None
+) -> bool:
+    """Whether any of `groups` has an available entry (one query, at most one document)."""
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    query = available.available(db, now, queue=queue, state=state).where(
+        filter=FieldFilter("priority_group", "in", groups)
+    )
+    return any(True for _ in query.limit(1).stream())
 
 
 # The level each (queue, group, state) draw settled at in this process: the next draw starts
@@ -222,7 +378,7 @@ def candidates(
     policy: DrawPolicy,
     tried: set[str],
     queue: str | None = None,
-) -> Iterator[Entry]:
+) -> Generator[Entry, None, None]:
     """Available entries of a group (of one queue, or of all) not in `tried`, in the order to
     try them.
 
@@ -371,19 +527,38 @@ def defer(db: Client, entry_id: str, until: datetime, now: datetime) -> bool:
 
 def view(db: Client, location: Location, entry: Entry | None = None) -> dict[str, Any]:
     """The contract's location body, with its county and provider records."""
-    refs = []
-    if location.county_id:
-        refs.append(db.collection(store.COUNTIES).document(location.county_id))
-    if location.provider_id:
-        refs.append(db.collection(store.PROVIDERS).document(location.provider_id))
-    county: County | None = None
-    provider: Provider | None = None
-    for snapshot in db.get_all(refs) if refs else []:
-        if snapshot.reference.parent.id == store.COUNTIES:
-            county = store.load(County, snapshot)
-        else:
-            provider = store.load(Provider, snapshot)
-    return present(location, county, provider, entry)
+    county = reference(db, store.COUNTIES, location.county_id)
+    provider = reference(db, store.PROVIDERS, location.provider_id)
+    return present(
+        location,
+        county if isinstance(county, County) else None,
+        provider if isinstance(provider, Provider) else None,
+        entry,
+    )
+
+
+# Counties and providers change only when places are imported: a process keeps what it read
+# this long (the answer's county and provider records may lag an import by this much).
+REFERENCE_SECONDS = 300.0
+_references: dict[tuple[str, str, str], tuple[float, County | Provider | None]] = {}
+
+
+def reference(db: Client, collection: str, doc_id: str | None) -> County | Provider | None:
+    """A county or provider by id, from this process's copy while it is recent."""
+    import time
+
+    if not doc_id:
+        return None
+    key = (db.project, collection, doc_id)
+    known = _references.get(key)
+    if known is not None and time.monotonic() - known[0] < REFERENCE_SECONDS:
+        return known[1]
+    model: type[County] | type[Provider] = County if collection == store.COUNTIES else Provider
+    found = store.load(model, db.collection(collection).document(doc_id).get())
+    if len(_references) > 10_000:
+        _references.clear()
+    _references[key] = (time.monotonic(), found)
+    return found
 
 
 def close_not_callable(db: Client, entry_id: str, now: datetime) -> bool:

@@ -92,7 +92,7 @@ def save_queue(db: Client, user: User, body: SaveQueueBody, now: datetime) -> di
         updated_at=now,
         updated_by=user.email or user.uid,
     )
-    db.collection(store.QUEUES).document(queue.id).set(queue.stored())
+    saved_queues.save(db, queue)
     return present(queue, saved=True)
 
 
