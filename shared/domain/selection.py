@@ -29,6 +29,10 @@ def groups_in_order(groups: Iterable[int] = PRIORITY_GROUPS) -> list[int]:
 
 
 Fetch = Callable[[int, int], Sequence[str]]
+# Several cells of one level in one read: cell -> ids, as `Fetch` would answer each.
+FetchMany = Callable[[int, list[int]], dict[int, list[str]]]
+# Cells one read may prefetch at most (Firestore's array-contains-any takes 30 values).
+MAX_PREFETCH = 10
 # Below this many slots a cell holding a few entries is often full (its entries cannot be
 # drawn at that level): measured 0.94x as often at 8. Settings refuse less (docs/concurrency.md).
 MIN_CAPACITY = 16
@@ -84,8 +88,14 @@ class CellDraw:
     # Cells one candidate may read; a fresh budget for every candidate, so a group with
     # many untried entries passed over (closed places) is never given up on for lack of it.
     max_queries: int = 60
+    # With it, a read also fetches the cells of the next tries, drawn now (tries are
+    # independent, so drawing their cells early changes nothing): about one read a candidate.
+    fetch_many: FetchMany | None = None
     queries: int = 0
     seen: dict[tuple[int, int], list[str]] = field(default_factory=dict)
+    # Cells drawn ahead for the next tries, at `ahead_level`; dropped when the level changes.
+    ahead: list[int] = field(default_factory=list)
+    ahead_level: int = -1
 
     def __post_init__(self) -> None:
         if self.capacity < MIN_CAPACITY:
@@ -98,7 +108,7 @@ class CellDraw:
         """
         budget = self.queries + self.max_queries
         for _ in range(self.max_queries * 8):
-            found = self._cell(self.rng.randrange(2**self.level), budget, exclude)
+            found = self._cell(self._next_cell(), budget, exclude)
             if len(found) >= self.capacity and self.level < self.levels - 1:
                 self.level = min(self.level + 2, self.levels - 1)
                 continue
@@ -115,6 +125,23 @@ class CellDraw:
                 return chosen
         raise DrawBudgetSpent()
 
+    def _next_cell(self) -> int:
+        if self.ahead and self.ahead_level == self.level:
+            return self.ahead.pop(0)
+        self.ahead = []
+        return self.rng.randrange(2**self.level)
+
+    def _ahead(self) -> list[int]:
+        """Draw the cells of the next tries: about as many as one candidate needs."""
+        if self.fetch_many is None or self.level == 0:
+            return []
+        known = [len(ids) for (level, _), ids in self.seen.items() if level == self.level]
+        fill = sum(known) / len(known) if known else self.capacity / 4
+        wanted = min(MAX_PREFETCH, max(1, -(-self.capacity // max(1, round(fill)))))
+        self.ahead_level = self.level
+        self.ahead = [self.rng.randrange(2**self.level) for _ in range(wanted - 1)]
+        return self.ahead
+
     def _cell(self, cell: int, budget: int, exclude: Container[str]) -> list[str]:
         key = (self.level, cell)
         known = self.seen.get(key)
@@ -127,5 +154,11 @@ class CellDraw:
             if self.queries >= budget:
                 raise DrawBudgetSpent()
             self.queries += 1
-            self.seen[key] = list(self.fetch(self.level, cell))
+            extra = [] if stale else self._ahead()
+            unseen = sorted({c for c in extra if (self.level, c) not in self.seen} - {cell})
+            if self.fetch_many is not None and unseen:
+                for number, ids in self.fetch_many(self.level, [cell, *unseen]).items():
+                    self.seen[(self.level, number)] = list(ids)
+            else:
+                self.seen[key] = list(self.fetch(self.level, cell))
         return self.seen[key]

@@ -4,8 +4,8 @@ An admitted request creates `rate_limits/{uid}-{bucket}-{window}-{n}` for the fi
 n up to the limit. `create` is atomic on every backend (the emulator's transactions are not
 isolated, and it returns no increment results), so however many requests race, exactly
 `limit` of them get a slot in a window. Where to start looking: after the slot this process
-last took in the window (one RPC, the create), else after a count of the window's slots; a
-stale start only costs a few AlreadyExists.
+last took in the window, else at the first; a slot found taken sends it to a count of the
+window's slots. A request is thus one create, the common case, and a burst a count more.
 """
 
 from __future__ import annotations
@@ -52,22 +52,29 @@ def charge(db: Client, uid: str, limit: Limit, now: datetime) -> None:
         remembered = _taken.get(key)
     slots = db.collection(RATE_LIMITS)
     slot = {"window": key, "uid": uid, "at": now, "expires_at": window.end + KEEP}
-    # From memory first; before refusing, from a count (memory may outlive a wiped database).
-    starts = [remembered, None] if remembered is not None else [None]
-    for start in starts:
-        if start is None:
-            window_slots: Any = slots.where(filter=FieldFilter("window", "==", key))
-            start = int(window_slots.count().get()[0][0].value)
-        for n in range(start + 1, limit.count + 1):
+    # Most requests are their user's first in a window: slot 1 (or the one after the slot
+    # this process last took) is tried without counting; a count is made once a slot is
+    # found taken, and before refusing (memory may outlive a wiped database).
+    start, counted = remembered or 0, False
+    while True:
+        n = start + 1
+        while n <= limit.count:
             try:
                 slots.document(f"{key}-{n}").create(slot)
             except AlreadyExists:
+                if not counted:
+                    break
+                n += 1
                 continue
             with _full_lock:
                 if len(_taken) > MAX_REMEMBERED:
                     _taken.clear()
                 _taken[key] = max(n, _taken.get(key, 0))
             return
+        if counted:
+            break
+        window_slots: Any = slots.where(filter=FieldFilter("window", "==", key))
+        start, counted = int(window_slots.count().get()[0][0].value), True
     with _full_lock:
         for stale in [k for k, end in _full.items() if end <= now]:
             del _full[stale]

@@ -15,7 +15,8 @@ from typing import Any
 
 Row = Mapping[str, Any]
 
-EQUALITY = ("==", "array-contains")
+# `in` is a union of equality scans, one per value: it takes an equality's place in an index.
+EQUALITY = ("==", "array-contains", "in", "array-contains-any")
 RANGE = ("<", "<=", ">", ">=")
 
 
@@ -33,6 +34,10 @@ class Filter:
             return self.value in actual
         if self.op == "==":
             return bool(actual == self.value)
+        if self.op == "in":
+            return actual in self.value
+        if self.op == "array-contains-any":
+            return any(v in actual for v in self.value)
         if self.op == "<":
             return bool(actual < self.value)
         if self.op == "<=":

@@ -55,7 +55,8 @@ def run(
 
 
 HEADER = (
-    f"{'entries':>8} {'held':>5} {'reads':>7} {'scanned':>8} {'rpcs':>6} {'queries':>8}"
+    f"{'entries':>8} {'held':>5} {'reads':>7} {'scanned':>8} {'rpcs':>6} {'trips':>6}"
+    f" {'queries':>8}"
     f" {'claim ms':>9} {'warm-up scanned':>16}"
 )
 
@@ -64,6 +65,7 @@ def _line(row: dict[str, Any]) -> str:
     return (
         f"{row['entries']:>8} {row['held_fraction']:>5.0%} {row['reads_per_claim']:>7.1f}"
         f" {row['index_entries_scanned_per_claim']:>8.1f} {row['rpcs_per_claim']:>6.1f}"
+        f" {row['round_trips_per_claim']:>6.1f}"
         f" {row['queries_per_claim']:>8.1f} {row['claim_ms_median']:>9.0f}"
         f" {row['warmup_index_entries_scanned']:>16.0f}"
     )
@@ -91,6 +93,12 @@ class Queue:
         from shared.records import entries
 
         now = datetime.now(UTC) - timedelta(seconds=5)
+        if queues is None:
+            # Queues saved, as in production: the draw reads the routing and filters by queue.
+            from shared.domain.models import Queue
+            from shared.records import saved_queues
+
+            saved_queues.save(self.db, Queue(id=DEFAULT_QUEUE))
         collection = self.db.collection(store.ENTRIES)
         for start in range(0, size, BATCH):
             batch = self.db.batch()
@@ -153,34 +161,44 @@ class Queue:
     def _claims(self, claims: int) -> dict[str, Any]:
         from shared.adapters import store
         from shared.adapters.auth import User
+        from shared.base import overlap
         from shared.domain import contact_hours
         from shared.domain.contact_hours import ContactPolicy
         from shared.domain.leases import LeasePolicy
+        from shared.domain.rate_policy import Limit
         from shared.domain.selection import DrawPolicy
+        from shared.records import rate_limits
         from shared.services.caller import calls
         from tools.bench.index_scan import scan_all
 
         known = indexes()
-        reads = rpcs = scanned = queries = 0
+        reads = rpcs = scanned = queries = trips = 0
         latencies = []
+        # requestCall's production limit, charged beside the first reads as the entry point does.
+        limit = Limit(bucket="requestCall", count=20, window_seconds=60)
         for _ in range(claims):
             self.claimed += 1
             user = User(uid=f"bench-{self.claimed}", email=None, roles=frozenset({"caller"}))
             self.counter.reset()
             started = time.perf_counter()
+            now = datetime.now(UTC)
+            charge = overlap.submit(rate_limits.charge, self.counted, user.uid, limit, now)
             answer = calls.request_call(
                 self.counted,
                 user,
                 calls.CallQuery(state="all"),
-                datetime.now(UTC),
+                now,
                 LeasePolicy(),
                 DrawPolicy(),
                 # Every place open: the window check runs, as in production, and defers nothing.
                 contact=ContactPolicy(default=contact_hours.ALWAYS),
+                admitted=charge.result,
             )
+            charge.result()
             latencies.append((time.perf_counter() - started) * 1000)
             reads += self.counter.documents
             rpcs += self.counter.total_rpcs
+            trips += self.counter.round_trips
             drawn = [q for q in self.counter.queries if q.collection == store.ENTRIES]
             queries += len(drawn)
             # The mirror still holds the state the draw saw: the claim is applied after.
@@ -193,6 +211,7 @@ class Queue:
             "reads_per_claim": round(reads / claims, 2),
             "index_entries_scanned_per_claim": round(scanned / claims, 2),
             "rpcs_per_claim": round(rpcs / claims, 2),
+            "round_trips_per_claim": round(trips / claims, 2),
             "queries_per_claim": round(queries / claims, 2),
             "claim_ms_median": round(median(latencies), 1),
         }

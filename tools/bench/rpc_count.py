@@ -8,6 +8,7 @@ plain values (`index_scan.Query`) for the index-order replay.
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC
@@ -24,6 +25,8 @@ OPERATORS = {
     "GREATER_THAN_OR_EQUAL": ">=",
     "EQUAL": "==",
     "ARRAY_CONTAINS": "array-contains",
+    "IN": "in",
+    "ARRAY_CONTAINS_ANY": "array-contains-any",
 }
 
 
@@ -39,10 +42,30 @@ class RpcCounter(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterce
             self.rpcs: Counter[str] = Counter()
             self.documents = 0
             self.queries: list[Query] = []
+            # [start, end] of each RPC (perf_counter): their longest chain is the round trips.
+            self.intervals: list[list[float]] = []
 
     @property
     def total_rpcs(self) -> int:
         return sum(self.rpcs.values())
+
+    @property
+    def round_trips(self) -> int:
+        """The most RPCs of these that ran one after another (each began after the last ended):
+        the sequential round trips, with RPCs that overlapped counted once."""
+        with self._lock:
+            spans = sorted((end, start) for start, end in self.intervals)
+        chain, last_end = 0, float("-inf")
+        for end, start in spans:
+            if start >= last_end:
+                chain, last_end = chain + 1, end
+        return chain
+
+    def _started(self) -> list[float]:
+        span = [time.perf_counter(), float("inf")]
+        with self._lock:
+            self.intervals.append(span)
+        return span
 
     def _request(self, method: str, request: Any) -> None:
         name = method.rsplit("/", 1)[-1]
@@ -63,25 +86,34 @@ class RpcCounter(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterce
 
     def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
         self._request(details.method, request)
-        return continuation(details, request)
+        span = self._started()
+        # The client's blocking calls return once the answer is in.
+        outcome = continuation(details, request)
+        span[1] = time.perf_counter()
+        return outcome
 
     def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
         self._request(details.method, request)
-        return _Counted(continuation(details, request), self)
+        return _Counted(continuation(details, request), self, self._started())
 
 
 class _Counted:
     """A streaming call that counts each response as it is consumed (and is still the call)."""
 
-    def __init__(self, call: Any, counter: RpcCounter) -> None:
+    def __init__(self, call: Any, counter: RpcCounter, span: list[float]) -> None:
         self._call = call
         self._counter = counter
+        self._span = span
 
     def __iter__(self) -> Iterator[Any]:
         return self
 
     def __next__(self) -> Any:
-        response = next(self._call)
+        try:
+            response = next(self._call)
+        finally:
+            # Ends at the last response read (or the end of the stream).
+            self._span[1] = time.perf_counter()
         self._counter._response(response)
         return response
 

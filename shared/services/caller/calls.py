@@ -397,6 +397,20 @@ def candidates(
         found.update((e.id, e) for e in got)
         return [e.id for e in got]
 
+    def fetch_many(level: int, numbers: list[int]) -> dict[int, list[str]]:
+        labels = {cells.cell_label(level, n): n for n in numbers}
+        got = draw_cells(db, group, state, now, list(labels), size * len(labels), queue)
+        if len(got) >= size * len(labels):
+            # Some cell may hold more than its share of the limit: read the first alone.
+            return {numbers[0]: fetch(level, numbers[0])}
+        by_cell: dict[int, list[str]] = {n: [] for n in numbers}
+        for entry in got:
+            found[entry.id] = entry
+            number = next((labels[c] for c in entry.cells if c in labels), None)
+            if number is not None and len(by_cell[number]) < size:
+                by_cell[number].append(entry.id)
+        return by_cell
+
     key = (queue, group, state)
     draw = selection.CellDraw(
         fetch,
@@ -404,6 +418,7 @@ def candidates(
         rng=_rng,
         level=_levels.get(key, 0),
         max_queries=policy.max_queries_per_candidate,
+        fetch_many=fetch_many,
     )
     try:
         while (entry_id := draw.next(tried)) is not None:
@@ -435,6 +450,25 @@ def draw_cell(
 
     query = _available(db, group, state, now, queue).where(
         filter=FieldFilter("cells", "array_contains", cell)
+    )
+    loaded = (store.load(Entry, s) for s in query.limit(size).stream())
+    return [e for e in loaded if e is not None]
+
+
+def draw_cells(
+    db: Client,
+    group: int,
+    state: str | None,
+    now: datetime,
+    labels: list[str],
+    size: int,
+    queue: str | None = None,
+) -> list[Entry]:
+    """Up to `size` available entries of a group in any of several cells (one read)."""
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    query = _available(db, group, state, now, queue).where(
+        filter=FieldFilter("cells", "array_contains_any", labels)
     )
     loaded = (store.load(Entry, s) for s in query.limit(size).stream())
     return [e for e in loaded if e is not None]
