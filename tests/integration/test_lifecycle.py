@@ -31,11 +31,25 @@ def attempts(db: Any) -> dict[str, dict[str, Any]]:
 
 
 def barrier_before_commits(monkeypatch: pytest.MonkeyPatch, parties: int) -> None:
-    """Make each thread's first transaction commit wait until `parties` threads are there."""
+    """Make each thread's first commit (a claim's batch or transaction) wait until `parties`
+    threads are there."""
+    from google.cloud.firestore_v1.batch import WriteBatch
     from google.cloud.firestore_v1.transaction import Transaction
 
     barrier = threading.Barrier(parties, timeout=30)
-    monkeypatch.setattr(Transaction, "_commit", first_call_waits(Transaction._commit, barrier))
+    local = threading.local()
+
+    def waits(function: Any) -> Any:
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not getattr(local, "waited", False):
+                local.waited = True
+                barrier.wait()
+            return function(*args, **kwargs)
+
+        return wrapped
+
+    monkeypatch.setattr(Transaction, "_commit", waits(Transaction._commit))
+    monkeypatch.setattr(WriteBatch, "commit", waits(WriteBatch.commit))
 
 
 def setting(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
@@ -50,9 +64,9 @@ def setting(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
 
 def without_fences(monkeypatch: pytest.MonkeyPatch) -> None:
     """Turn every `create` into a plain set: the mechanism removed, to show it matters."""
-    from google.cloud.firestore_v1.transaction import Transaction
+    from google.cloud.firestore_v1.base_batch import BaseWriteBatch
 
-    monkeypatch.setattr(Transaction, "create", lambda self, ref, data: self.set(ref, data))
+    monkeypatch.setattr(BaseWriteBatch, "create", lambda self, ref, data: self.set(ref, data))
 
 
 @pytest.mark.parametrize("fence", [True, False], ids=["with-fences", "fences-removed"])
