@@ -17,7 +17,7 @@ import pytest
 from shared.adapters import store
 from shared.base.clock import iso
 from tests.conftest import Users
-from tests.harness import ControlledClock, HttpApi, InProcessApi, first_call_waits, parse_iso
+from tests.harness import ControlledClock, HttpApi, InProcessApi, parse_iso
 from tests.integration.factories import add_locations, count
 from tests.integration.test_leases import doc, expiry
 from tests.integration.test_reports import claim
