@@ -1028,7 +1028,10 @@ def fresh_instances() -> None:
     from shared.services.caller import calls, lease_tasks
 
     rate_limits._full.clear()
+    rate_limits._taken.clear()
     calls._levels.clear()
+    calls._urgent.clear()
+    calls._references.clear()
     lease_tasks._kept["here"] = False
 
 

@@ -325,7 +325,9 @@ def queue_candidates(
     order = selection.groups_in_order()
     key = (queue, state)
     start = _urgent.get(key, order[0])
-    above = [g for g in order if g < start]
+    if start not in order:
+        start = order[0]
+    above = order[: order.index(start)]
     later = order
     if above:
         probe = overlap.submit(any_available, db, above, state, now, queue)
@@ -346,7 +348,7 @@ def queue_candidates(
                 _urgent[key] = start
                 yield first
                 yield from first_draw
-            later = [g for g in order if g > start]
+            later = order[order.index(start) + 1 :]
     for group in later:
         for entry in candidates(db, group, state, now, draw, tried, queue):
             _urgent[key] = group
