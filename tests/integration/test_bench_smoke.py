@@ -32,6 +32,7 @@ SHAPE = {
         "reads_per_claim",
         "index_entries_scanned_per_claim",
         "rpcs_per_claim",
+        "round_trips_per_claim",
     },
     "queues_per_claim": {"layout", "entries", "queues", "reads_per_claim", "rpcs_per_claim"},
     "bulk_enqueue": {"locations", "seconds", "writes_per_s", "ratio_to_raw", "noop_seconds"},
