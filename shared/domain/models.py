@@ -257,6 +257,14 @@ class CurrentLease(BaseModel):
 
     entry_id: str
     claim_seq: int
+    # The lease's end as the claim (or the holder's latest extension) set it.
+    until: datetime | None = None
+
+    def same(self, other: CurrentLease | None) -> bool:
+        return other is not None and (self.entry_id, self.claim_seq) == (
+            other.entry_id,
+            other.claim_seq,
+        )
 
 
 class Caller(Document):
@@ -267,6 +275,9 @@ class Caller(Document):
     # Claim numbers up to this one are proven to belong to failed commits (emulator only).
     skipped: int = 0
     current: CurrentLease | None = None
+    # The latest of the caller's attempts to end (report, release, expiry, close): when it is
+    # `current`, the caller holds nothing, and requestCall need not read the lease to know.
+    ended: CurrentLease | None = None
     reports_total: int = 0
     # Caller groups staff assigned (`trainee`, `spanish`...): which queues they draw from.
     groups: list[str] = Field(default_factory=list)

@@ -188,15 +188,30 @@ def skip_failed_claims(db: Client, uid: str, through: int) -> None:
 def held_lease(
     db: Client, tx: Transaction | None, caller: Caller, now: datetime
 ) -> tuple[Entry, Attempt] | None:
-    """The entry and attempt of the caller's running lease, if they hold one."""
-    if caller.current is None:
+    """The entry and attempt of the caller's running lease, if they hold one.
+
+    Read only when the caller's document leaves it open: no lease ended since their latest
+    claim, and its end (as claimed or extended) not passed; then in one round trip.
+    """
+    current = caller.current
+    if current is None or current.same(caller.ended):
         return None
-    entry_ref = db.collection(store.ENTRIES).document(caller.current.entry_id)
-    entry = store.load(Entry, entry_ref.get(transaction=tx))
-    attempt = read_attempt(db, tx, caller.current.entry_id, caller.current.claim_seq)
+    if current.until is not None and current.until <= now:
+        return None
+    entry_ref = db.collection(store.ENTRIES).document(current.entry_id)
+    attempt_ref = db.collection(store.ATTEMPTS).document(
+        leases.attempt_id(current.entry_id, current.claim_seq)
+    )
+    entry: Entry | None = None
+    attempt: Attempt | None = None
+    for snapshot in db.get_all([entry_ref, attempt_ref], transaction=tx):
+        if snapshot.reference.parent.id == store.ENTRIES:
+            entry = store.load(Entry, snapshot)
+        else:
+            attempt = store.load(Attempt, snapshot)
     if entry is None or attempt is None or attempt.holder != caller.id:
         return None
-    if not leases.live_attempt(entry, attempt, caller.current.claim_seq):
+    if not leases.live_attempt(entry, attempt, current.claim_seq):
         return None
     return (entry, attempt) if leases.is_live(attempt, now) else None
 
@@ -240,6 +255,10 @@ def _end(
         db.collection(store.ATTEMPTS).document(attempt_id),
         {"outcome": outcome, "ended_at": now, **extra},
     )
+    # The holder's document says which of their attempts ended last: a later request of
+    # theirs then knows without reading the lease that they hold nothing (held_lease).
+    ended = {"entry_id": attempt.entry_id, "claim_seq": attempt.claim_seq}
+    tx.set(db.collection(store.CALLERS).document(attempt.holder), {"ended": ended}, merge=True)
     counter = caller_figures.OUTCOME_COUNTERS.get(outcome)
     if counter is None:
         return
@@ -356,7 +375,7 @@ def claim(
         db.collection(store.ATTEMPTS).document(leases.attempt_id(entry.id, new.claim_seq)),
         new.to_firestore(),
     )
-    current = CurrentLease(entry_id=entry.id, claim_seq=new.claim_seq)
+    current = CurrentLease(entry_id=entry.id, claim_seq=new.claim_seq, until=new.claimed_until)
     tx.set(
         db.collection(store.CALLERS).document(caller.id),
         # The id is stored too: callerStatistics pages on it (the emulator ignores cursors).
@@ -437,6 +456,13 @@ def extend(
     version = _fence(db, tx, entry, "extend", attempt.holder, now)
     ref = db.collection(store.ATTEMPTS).document(leases.attempt_id(entry.id, attempt.claim_seq))
     tx.update(ref, {"claimed_until": until, "extensions": attempt.extensions + 1})
+    # The holder's document keeps the lease's end: requestCall reads the lease only before it.
+    current = CurrentLease(entry_id=entry.id, claim_seq=attempt.claim_seq, until=until)
+    tx.set(
+        db.collection(store.CALLERS).document(attempt.holder),
+        {"current": current.model_dump()},
+        merge=True,
+    )
     fields = {
         "claimed_until": until,
         "available_at": max(until, entry.vest_at),

@@ -40,7 +40,7 @@ def run(per_queue: int, claims: int) -> list[dict[str, Any]]:
         calls._urgent.clear()
         bench = Routed(f"demo-bench-queues-{random.randrange(10**6)}", layout)
         bench.fill(total)
-        bench.callers(claims + 1)
+        bench.callers(reads.CALLER_POOL)
         row = bench.measure(min(claims, per_queue // 2 or 1))
         row.update(layout=label, entries=total, queues=0 if layout is None else len(NAMES))
         rows.append(row)
