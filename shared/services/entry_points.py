@@ -165,6 +165,8 @@ class Functions:
                     modules.append(model.partition(":")[0])
         for module in modules:
             importlib.import_module(module)
+        if wanted:
+            _build_document_models()
         return modules
 
     def preload_if_asked(self) -> list[str]:
@@ -215,6 +217,17 @@ class Functions:
             return run
 
         return wrap
+
+
+def _build_document_models() -> None:
+    """Build now the validators stored documents defer to their first use (`defer_build`)."""
+    from shared.domain.models import Document
+
+    todo: list[type[Document]] = [Document]
+    while todo:
+        model = todo.pop()
+        todo.extend(model.__subclasses__())
+        model.model_rebuild(force=True)
 
 
 def prepare(declaration: Declaration, request: flask.Request) -> Call[Any, Any]:
