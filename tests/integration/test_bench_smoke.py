@@ -42,6 +42,7 @@ SHAPE = {
         "bare_seconds",
         "ratio_to_bare",
         "peak_rss_mib",
+        "libraries_ratio_to_bare",
         "preloaded_ready_seconds",
         "preloaded_first_request_seconds",
     },
