@@ -14,7 +14,9 @@
 # Environment overrides: PYTHON_RUNTIME (python313), FIRESTORE_LOCATION (nam5),
 # CALLER_APP_ORIGINS (the caller app's origins, comma-separated: CORS must allow them),
 # ALLOWED_ORIGINS (instead of the console's Hosting origins plus CALLER_APP_ORIGINS),
-# TASKS_QUEUE (lease-expiry), BACKUP_RETENTION (7d), FIREBASE (firebase CLI to use).
+# TASKS_QUEUE (lease-expiry), BACKUP_RETENTION (7d), FIREBASE (firebase CLI to use),
+# REQUEST_CALL_MIN_INSTANCES (1: requestCall instances kept warm; 0 scales to zero; every
+# other function scales to zero). Cost and reasons: docs/deploy.md, Minimum instances.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -47,6 +49,13 @@ RUNTIME="${PYTHON_RUNTIME:-python313}"
 FIRESTORE_LOCATION="${FIRESTORE_LOCATION:-nam5}"
 QUEUE="${TASKS_QUEUE:-lease-expiry}"
 BACKUP_RETENTION="${BACKUP_RETENTION:-7d}"
+REQUEST_CALL_MIN_INSTANCES="${REQUEST_CALL_MIN_INSTANCES:-1}"
+case "$REQUEST_CALL_MIN_INSTANCES" in
+  '' | *[!0-9]*) echo "deploy.sh: REQUEST_CALL_MIN_INSTANCES must be a whole number (0 to 20), not '$REQUEST_CALL_MIN_INSTANCES'" >&2; exit 2 ;;
+esac
+if [ "$REQUEST_CALL_MIN_INSTANCES" -gt 20 ]; then
+  echo "deploy.sh: REQUEST_CALL_MIN_INSTANCES must be at most max instances (20)" >&2; exit 2
+fi
 # CORS: the console on Firebase Hosting and the caller app; nothing else (docs/security.md).
 ORIGINS="${ALLOWED_ORIGINS:-https://${PROJECT}.web.app,https://${PROJECT}.firebaseapp.com${CALLER_APP_ORIGINS:+,$CALLER_APP_ORIGINS}}"
 RUNTIME_SA="callqueue-functions@${PROJECT}.iam.gserviceaccount.com"
@@ -289,8 +298,16 @@ say "Functions (2nd gen, $RUNTIME, $REGION): ${FUNCTIONS[*]}"
 for name in "${FUNCTIONS[@]}"; do
   memory=256Mi
   timeout=60s
+  min_instances=0
+  env_vars="$ENV_VARS"
   # bulkEnqueue writes up to 10,000 places in one request.
   if [ "$name" = bulkEnqueue ]; then memory=512Mi; timeout=540s; fi
+  # A caller's "next call" should not wait for a cold start: instances kept warm import at
+  # start-up what the first request would (PRELOAD_FUNCTIONS), so they answer it warm.
+  if [ "$name" = requestCall ] && [ "$REQUEST_CALL_MIN_INSTANCES" -gt 0 ]; then
+    min_instances="$REQUEST_CALL_MIN_INSTANCES"
+    env_vars+=";PRELOAD_FUNCTIONS=requestCall"
+  fi
   if [[ "$PRIVATE_FUNCTIONS" == *" $name "* ]]; then
     access=--no-allow-unauthenticated
   else
@@ -300,8 +317,8 @@ for name in "${FUNCTIONS[@]}"; do
   settings=(
     --gen2 --runtime="$RUNTIME" --region="$REGION" --entry-point="$name" --trigger-http "$access"
     --service-account="$RUNTIME_SA" --build-service-account="projects/$PROJECT/serviceAccounts/$BUILD_SA"
-    --memory="$memory" --timeout="$timeout" --min-instances=0 --max-instances=20
-    --set-env-vars="$ENV_VARS"
+    --memory="$memory" --timeout="$timeout" --min-instances="$min_instances" --max-instances=20
+    --set-env-vars="$env_vars"
   )
   # The source and settings, as a label: a function whose label matches is not rebuilt.
   config="$(config_hash "${settings[@]}")"

@@ -372,3 +372,6 @@ def exportRecords(call: Call[ExportQuery, None]) -> Answer:
 ACCESS = functions.access()
 LIMITED = functions.limited()
 __all__ = functions.names()
+# Minimum instances only (deploy.sh sets PRELOAD_FUNCTIONS): import at start-up what the
+# first request would, so an instance kept warm answers its first caller warm.
+functions.preload_if_asked()

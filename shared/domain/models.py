@@ -47,9 +47,13 @@ ReviewStatus = Literal["pending", "approved", "requeued"]
 
 
 class Document(BaseModel):
-    """Base for stored documents: tolerant of fields added later, strict on types."""
+    """Base for stored documents: tolerant of fields added later, strict on types.
 
-    model_config = ConfigDict(extra="ignore")
+    Validators are built on a model's first use, not when its module is imported: a
+    function's cold start pays only for the documents it reads (docs/benchmarks.md).
+    """
+
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     def to_firestore(self) -> dict[str, Any]:
         return self.model_dump(mode="python")

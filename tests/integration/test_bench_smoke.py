@@ -38,7 +38,15 @@ SHAPE = {
     "bulk_enqueue": {"locations", "seconds", "writes_per_s", "ratio_to_raw", "noop_seconds"},
     "undo": {"entries", "seconds"},
     "caller_statistics": {"callers", "queries_per_page"},
-    "cold_start": {"seconds", "bare_seconds", "ratio_to_bare", "peak_rss_mib"},
+    "cold_start": {
+        "seconds",
+        "bare_seconds",
+        "ratio_to_bare",
+        "peak_rss_mib",
+        "libraries_ratio_to_bare",
+        "preloaded_ready_seconds",
+        "preloaded_first_request_seconds",
+    },
     "export": {"rows", "pages", "seconds", "file_mib", "largest_page_kib", "client_peak_mib"},
 }
 
@@ -70,6 +78,9 @@ def test_every_scenario_runs_and_reports(
     assert [r["held_fraction"] for r in results["reads_per_claim"]] == [0.0, 0.5]
     assert [r["queues"] for r in results["queues_per_claim"]] == [0, 5, 5]
     assert (results["undo"]["entries"], results["caller_statistics"]["callers"]) == (30, 2)
+    measured = {g["name"]: g["figure"] for g in results["goals"]}
+    assert measured["cold start / bare function"] == results["cold_start"]["ratio_to_bare"]
+    assert measured["callerStatistics queries per page"] is not None
 
 
 def test_results_keep_the_figures_of_scenarios_not_run(tmp_path: Path) -> None:

@@ -63,6 +63,51 @@ def test_importing_the_entry_points_loads_no_service_or_model_module() -> None:
     assert heavy == []
 
 
+CLIENT_LIBRARIES = ("google.cloud.firestore", "firebase_admin", "google.cloud.tasks_v2", "grpc")
+
+
+def loaded_modules(environment: dict[str, str]) -> set[str]:
+    """Modules a fresh interpreter holds after importing functions/main.py."""
+    import os
+
+    script = "import sys; import functions.main; print('\\n'.join(sorted(sys.modules)))"
+    env = {k: v for k, v in os.environ.items() if k != "PRELOAD_FUNCTIONS"}
+    return set(
+        subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**env, **environment},
+        ).stdout.split()
+    )
+
+
+def test_importing_the_entry_points_loads_no_client_library() -> None:
+    """A function started by a request imports a client's library when it first uses it."""
+    loaded = loaded_modules({})
+    assert [m for m in CLIENT_LIBRARIES if m in loaded] == []
+    assert "pydantic_settings" not in loaded
+
+
+def test_preload_imports_what_the_first_request_would() -> None:
+    """Minimum instances (deploy.sh): the named functions' modules and the clients' libraries,
+    at start-up; others' modules stay unloaded."""
+    loaded = loaded_modules({"PRELOAD_FUNCTIONS": "requestCall"})
+    assert [m for m in CLIENT_LIBRARIES if m not in loaded] == []
+    assert {"shared.services.caller.calls", "shared.domain.caller_view"} <= loaded
+    assert "shared.services.staff.enqueue" not in loaded
+
+
+def test_preload_refuses_a_name_nobody_declared() -> None:
+    from functions.main import functions
+
+    with pytest.raises(ValueError, match="requestcall"):
+        functions.preload("requestcall")
+    assert functions.preload(" , ") == []
+
+
 def objects(schema: Any, path: str) -> Iterator[tuple[str, dict[str, Any]]]:
     """Every object schema reachable from `schema`, following $refs into components."""
     seen: set[str] = set()

@@ -80,7 +80,8 @@ def test_dry_run_deploys_every_function_with_its_entry_point(plan: list[list[str
         assert "--gen2" in command
         assert "--trigger-http" in command
         assert given["runtime"].startswith("python3")
-        assert given["min-instances"] == "0"
+        # requestCall is kept warm by default (docs/deploy.md, Minimum instances).
+        assert given["min-instances"] == ("1" if name == "requestCall" else "0")
         assert given["region"] == "us-central1"
         assert given["service-account"].startswith("callqueue-functions@demo-project.")
         assert {"memory", "timeout"} <= set(given)
@@ -89,6 +90,7 @@ def test_dry_run_deploys_every_function_with_its_entry_point(plan: list[list[str
         assert env["TASKS_SERVICE_ACCOUNT"].startswith("callqueue-tasks@demo-project.")
         assert env["TASKS_AUDIENCE"] == f"{env['FUNCTIONS_BASE_URL']}/expireClaim"
         assert env["FUNCTIONS_BASE_URL"] == "https://us-central1-demo-project.cloudfunctions.net"
+        assert (env.get("PRELOAD_FUNCTIONS") == "requestCall") is (name == "requestCall")
         public = name != "expireClaim"
         assert ("--allow-unauthenticated" in command) is public
         assert ("--no-allow-unauthenticated" in command) is not public
@@ -106,6 +108,35 @@ def test_dry_run_names_the_queue_rules_indexes_and_hosting(plan: list[list[str]]
     assert "gcloud services enable" in text
     assert "gcloud iam service-accounts create callqueue-functions" in text
     assert "gcloud iam service-accounts create callqueue-tasks" in text
+
+
+def test_request_call_min_instances_can_be_changed_or_turned_off(tmp_path: Path) -> None:
+    stubs = stub_tools(tmp_path / "bin")
+    for wanted in ("0", "3"):
+        result = deploy(
+            "p1",
+            "--dry-run",
+            path=f"{stubs}:/usr/bin:/bin",
+            tmp_path=tmp_path / wanted,
+            env={"REQUEST_CALL_MIN_INSTANCES": wanted},
+        )
+        assert result.returncode == 0, result.stderr
+        commands = [shlex.split(line) for line in result.stdout.splitlines()]
+        deploys = [c for c in commands if c[:3] == ["gcloud", "functions", "deploy"]]
+        deployed = {c[3]: options(c) for c in deploys}
+        assert deployed["requestCall"]["min-instances"] == wanted
+        assert ("PRELOAD_FUNCTIONS" in deployed["requestCall"]["set-env-vars"]) is (wanted != "0")
+        assert {o["min-instances"] for n, o in deployed.items() if n != "requestCall"} == {"0"}
+    for bad in ("one", "-1", "21"):
+        result = deploy(
+            "p1",
+            "--dry-run",
+            path=f"{stubs}:/usr/bin:/bin",
+            tmp_path=tmp_path / "bad",
+            env={"REQUEST_CALL_MIN_INSTANCES": bad},
+        )
+        assert result.returncode == 2, bad
+        assert "REQUEST_CALL_MIN_INSTANCES" in result.stderr
 
 
 def test_region_option_reaches_every_regional_command(tmp_path: Path) -> None:
