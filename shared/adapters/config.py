@@ -1,20 +1,13 @@
-"""Settings read from the environment, one instance per process.
-
-A plain pydantic model filled from `os.environ` by alias, as pydantic-settings' `BaseSettings`
-did (names matched case-insensitively, defaults validated, other variables ignored): that
-package cost every cold start about 50 ms (importing it, and building its sources on the
-first `Settings()`), for a read of a dozen variables (docs/benchmarks.md, cold start).
-"""
+"""Settings read from the environment (pydantic-settings), one instance per process."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from datetime import timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.domain.call_backs import CallBackPolicy
 from shared.domain.contact_hours import ContactPolicy, parse_window
@@ -28,12 +21,10 @@ _LEASE = LeasePolicy()
 _DRAW = DrawPolicy()
 
 
-class Settings(BaseModel):
+class Settings(BaseSettings):
     """Every knob the functions read; names are the environment variables."""
 
-    model_config = ConfigDict(
-        frozen=True, extra="ignore", populate_by_name=True, validate_default=True
-    )
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 
     project_id: str = Field("demo-callqueue", alias="GOOGLE_CLOUD_PROJECT")
     region: str = Field("us-central1", alias="FUNCTION_REGION")
@@ -201,16 +192,6 @@ class Settings(BaseModel):
         return self.tasks_audience or f"{self.base_url}/expireClaim"
 
 
-def from_environment(environ: Mapping[str, str]) -> Settings:
-    """Settings from environment variables: each field's alias, in any letter case."""
-    wanted = {
-        (field.alias or name).lower(): field.alias or name
-        for name, field in Settings.model_fields.items()
-    }
-    values = {wanted[key.lower()]: value for key, value in environ.items() if key.lower() in wanted}
-    return Settings.model_validate(values)
-
-
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return from_environment(os.environ)
+    return Settings()

@@ -95,24 +95,3 @@ def test_policies_are_built_from_settings_with_the_policies_defaults() -> None:
     assert (built.draw_policy.candidate_window, built.draw_policy.max_claim_attempts) == (40, 5)
     # The longest lease is never below one lease, in the answer and for extensions alike.
     assert built.lease_policy.longest.total_seconds() == 1200
-
-
-def test_settings_come_from_the_environment_by_alias_in_any_case() -> None:
-    from shared.adapters.config import from_environment
-
-    s = from_environment(
-        {"CLAIM_LEASE_SECONDS": "300", "skip_task_auth": "true", "UNRELATED": "x", "PATH": "/"}
-    )
-    assert (s.claim_lease_seconds, s.skip_task_auth) == (300, True)
-    assert from_environment({}) == settings()
-
-
-def test_a_bad_value_in_the_environment_is_refused() -> None:
-    from pydantic import ValidationError
-
-    from shared.adapters.config import from_environment
-
-    with pytest.raises(ValidationError):
-        from_environment({"CANDIDATE_WINDOW": "4"})
-    with pytest.raises(ValidationError):
-        from_environment({"DEFAULT_CONTACT_WINDOW": "someday"})
