@@ -151,7 +151,7 @@ function targetCard(target, asOf, { onEdit, onDelete }) {
         "div",
         { class: "stat wide", "data-stat": "oldest" },
         h("span", { class: "stat-text" }, describeOldest(f, asOf)),
-        h("span", { class: "stat-label" }, "oldest report"),
+        h("span", { class: "stat-label" }, "age of the reports"),
       ),
     ),
     h(
@@ -194,7 +194,10 @@ function targetCard(target, asOf, { onEdit, onDelete }) {
         animation: false,
         maintainAspectRatio: false,
         scales: { y: { min: 0, max: 100, ticks: { callback: (v) => `${v}%` } } },
-        plugins: { tooltip: { callbacks: { label: (c) => `${c.parsed.y}% within target` } } },
+        plugins: {
+          legend: { display: false },
+          tooltip: { callbacks: { label: (c) => `${c.parsed.y}% within target` } },
+        },
       },
     });
   };
