@@ -96,7 +96,22 @@ export function describeRefresh(answer) {
     `Refreshed ${plural(answer.targets ?? 0, "target")}: added ${count(answer.added ?? 0)}, ` +
     `raised ${count(answer.raised ?? 0)}, ${count(answer.skipped_closed ?? 0)} closed left out; ` +
     `${count(answer.already_queued ?? 0)} ${answer.already_queued === 1 ? "was" : "were"} already queued.`;
-  return answer.more ? `${text} The per-run cap was reached: the next run goes on.` : text;
+  const parts = [text];
+  // Not in every answer: targets another run of the same 10-minute slot had refreshed.
+  if (answer.fenced) {
+    parts.push(
+      `${plural(answer.fenced, "target")} had already been refreshed in this 10-minute slot: nothing done for ${answer.fenced === 1 ? "it" : "them"}.`,
+    );
+  }
+  if (answer.more) parts.push("The per-run cap was reached: the next run goes on.");
+  return parts.join(" ");
+}
+
+// A filter's keys that say something (an answer may spell an unset key as null).
+export function setKeys(filter) {
+  return Object.fromEntries(
+    Object.entries(filter ?? {}).filter(([, v]) => v !== null && v !== undefined && v !== ""),
+  );
 }
 
 const dayLabel = (day) =>

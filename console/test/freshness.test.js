@@ -9,6 +9,7 @@ import {
   headlineText,
   historySeries,
   percent,
+  setKeys,
   span,
   targetBody,
 } from "../src/freshness.js";
@@ -138,6 +139,29 @@ test("refreshQueue's answer in words", () => {
     "Refreshed 1 target: added 120, raised 8, 30 closed left out; 1 was already queued. " +
       "The per-run cap was reached: the next run goes on.",
   );
+});
+
+test("a second run of the same slot says what it left alone", () => {
+  assert.equal(
+    describeRefresh({
+      targets: 2,
+      added: 0,
+      raised: 0,
+      skipped_closed: 0,
+      already_queued: 0,
+      more: false,
+      fenced: 2,
+    }),
+    "Refreshed 2 targets: added 0, raised 0, 0 closed left out; 0 were already queued. " +
+      "2 targets had already been refreshed in this 10-minute slot: nothing done for them.",
+  );
+});
+
+test("a filter's keys that say something", () => {
+  assert.deepEqual(setKeys({ state: null, county: "Fresno County", q: "" }), {
+    county: "Fresno County",
+  });
+  assert.deepEqual(setKeys(undefined), {});
 });
 
 test("the chart's days and percentages, oldest first", () => {

@@ -205,6 +205,10 @@ def test_target_figures_refresh_forecast_edit_delete(
     assert {i for i in entries if entries[i]["priority_group"] == 2} == set(overdue) - {closed}
     assert {i for i in entries if entries[i]["priority_group"] == 3} == set(due)
     assert len(entries) == added + 1
+    # Again: nothing added twice (in the same 10-minute slot the run fence says so too).
+    page.get_by_role("button", name="Refresh now").click()
+    expect(page.locator("#refresh-result")).to_contain_text("added 0, raised 0,")
+    assert len(open_entries(db)) == added + 1
 
     # The forecast: nobody has called in the last hour.
     answer = listed(api, staff_token)

@@ -22,6 +22,7 @@ import {
   headlineText,
   historySeries,
   percent,
+  setKeys,
   targetBody,
 } from "../freshness.js";
 import { guarded } from "../notice.js";
@@ -321,7 +322,7 @@ export function mountFreshness(view, { api }) {
     id.value = values.id ?? "";
     id.readOnly = Boolean(values.id);
     name.value = values.name ?? "";
-    const filter = values.filter ?? {};
+    const filter = setKeys(values.filter);
     kept = filter;
     const any = Object.keys(filter).length > 0;
     allPlaces.checked = !any;
@@ -425,7 +426,7 @@ export function mountFreshness(view, { api }) {
       formTitle.textContent = `Edit target “${target.name}”`;
       id.value = target.id;
       id.readOnly = true;
-      kept = target.filter ?? {};
+      kept = setKeys(target.filter);
       await load();
     });
   });
