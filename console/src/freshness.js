@@ -82,7 +82,7 @@ export function describeForecast(forecast, asOf) {
     if (stopped || !g.empties_at) empties = "does not empty";
     else if (Date.parse(g.empties_at) <= now) empties = "empty now";
     else empties = `empties in ${span(Date.parse(g.empties_at) - now)}`;
-    return { group: g.group, text: `Group ${g.group}: ${open}, ${empties}` };
+    return { group: g.group, open: g.open, text: `Group ${g.group}: ${open}, ${empties}` };
   });
   const late = forecast.will_pass_before_reached ?? 0;
   const lateText = `${plural(late, "place")} will pass ${late === 1 ? "its" : "their"} max age before a caller can reach ${late === 1 ? "it" : "them"}.`;

@@ -99,9 +99,9 @@ test("the forecast at the last hour's rate", () => {
   assert.equal(said.stopped, false);
   assert.equal(said.rate, "At 37 completed calls an hour (the last hour's rate):");
   assert.deepEqual(said.groups, [
-    { group: 2, text: "Group 2: 41 open entries, empties in 1 h 7 min" },
-    { group: 3, text: "Group 3: 1 open entry, empties in 1 h 8 min" },
-    { group: 99, text: "Group 99: 0 open entries, empty now" },
+    { group: 2, open: 41, text: "Group 2: 41 open entries, empties in 1 h 7 min" },
+    { group: 3, open: 1, text: "Group 3: 1 open entry, empties in 1 h 8 min" },
+    { group: 99, open: 0, text: "Group 99: 0 open entries, empty now" },
   ]);
   assert.equal(said.late, "17 places will pass their max age before a caller can reach them.");
 });
@@ -117,7 +117,9 @@ test("the forecast says so plainly when no call was completed in the last hour",
   );
   assert.equal(said.stopped, true);
   assert.equal(said.rate, "No calls completed in the last hour: at this rate no group empties.");
-  assert.deepEqual(said.groups, [{ group: 2, text: "Group 2: 41 open entries, does not empty" }]);
+  assert.deepEqual(said.groups, [
+    { group: 2, open: 41, text: "Group 2: 41 open entries, does not empty" },
+  ]);
   assert.equal(said.late, "1 place will pass its max age before a caller can reach it.");
 });
 

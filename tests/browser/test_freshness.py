@@ -330,6 +330,12 @@ def test_headline_on_the_overview(
     page.locator("#target-form").get_by_role("button", name="Save target").click()
     expect(page.locator("#target-saved")).to_have_text("Saved target “Busiest county daily”.")
     expect(page.locator("#freshness-targets .target")).to_have_count(2)
+    # Editing the all-places target shows it as such.
+    page.locator("[data-target=everything]").get_by_role("button", name="Edit").click()
+    form = page.locator("#target-form")
+    expect(form.get_by_label("Name", exact=True)).to_have_value("Everything")
+    expect(form.get_by_label("All places")).to_be_checked()
+    expect(form.get_by_label("County")).to_be_disabled()
     answer = listed(api, staff_token)
     everything = target_of(answer, "everything")
     assert everything["filter"] == {}

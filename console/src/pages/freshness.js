@@ -98,7 +98,9 @@ function forecastBlock(target, asOf) {
     h(
       "ul",
       { class: "forecast-groups" },
-      said.groups.map((g) => h("li", { "data-group": g.group }, g.text)),
+      said.groups.map((g) =>
+        h("li", { "data-group": g.group, class: g.open ? null : "muted" }, g.text),
+      ),
     ),
     h("p", { class: "forecast-late" }, said.late),
   );
