@@ -1,6 +1,6 @@
 // Boot: read the runtime config, sign in, ask the server whether this person is staff, then
 // show the page the address names (#/overview, #/locations, #/queue, #/bulk-adds,
-// #/queues, #/callers, #/caller-statistics, #/reviews, #/export).
+// #/queues, #/callers, #/caller-statistics, #/reviews, #/freshness, #/export).
 import "tabulator-tables/dist/css/tabulator_simple.min.css";
 import "./styles.css";
 import { createApi } from "./api.js";
@@ -12,6 +12,7 @@ import { mountBulkAdds } from "./pages/bulk_adds.js";
 import { mountCallers } from "./pages/callers.js";
 import { mountCallerStatistics } from "./pages/caller_statistics.js";
 import { mountExports } from "./pages/exports.js";
+import { mountFreshness } from "./pages/freshness.js";
 import { mountLocations } from "./pages/locations.js";
 import { mountOverview } from "./pages/overview.js";
 import { mountQueue } from "./pages/queue.js";
@@ -28,6 +29,7 @@ const PAGES = {
   callers: mountCallers,
   "caller-statistics": mountCallerStatistics,
   reviews: mountReviews,
+  freshness: mountFreshness,
   export: mountExports,
 };
 

@@ -39,6 +39,8 @@ def test_overview_counts_and_chart(
     expect(page.locator("#group-counts tr[data-group='2'] td").nth(1)).to_have_text("6")
     expect(page.locator("#group-counts tr[data-group='99'] td").nth(1)).to_have_text("2")
     expect(page.locator("#overview-updated")).to_contain_text("refreshes every 30 s")
+    # No freshness target: no headline (tests/browser/test_freshness.py shows it).
+    expect(page.locator("#freshness-headline")).to_be_hidden()
     overview = api.call("queueOverview", staff_token, method="GET").body
     assert len(overview["per_hour"]) == 24
     assert sum(h["claims"] for h in overview["per_hour"]) == 1

@@ -2,7 +2,7 @@
 // with a reason and a priority group: dry-run counts first, then the writes with progress.
 import { describeDryRun, describeResult, dryRun, write } from "../bulk.js";
 import { count, field, h, options, plural } from "../dom.js";
-import { choices, loadFacets } from "../facets.js";
+import { facetSelects, fillFacetSelects, loadFacets } from "../facets.js";
 import { createGrid } from "../grid.js";
 import { guarded } from "../notice.js";
 import { createPager } from "../pager.js";
@@ -11,10 +11,8 @@ import { applyMark, describeMark } from "../marks.js";
 const PAGE_SIZES = [10, 25, 50, 100, 200];
 
 export function mountLocations(view, { api }) {
-  const state = h("select", { name: "state" });
-  const county = h("select", { name: "county" });
-  const type = h("select", { name: "location_type" });
-  const affiliation = h("select", { name: "affiliation" });
+  const selects = facetSelects();
+  const { state, county, location_type: type, affiliation } = selects;
   const queued = h("select", { name: "queued" });
   options(queued, [
     ["", "Queued or not"],
@@ -370,12 +368,7 @@ export function mountLocations(view, { api }) {
   }
 
   function fillFacets(facets) {
-    const keep = (select, values, anyLabel) =>
-      options(select, choices(values, anyLabel), select.value);
-    keep(state, facets.states, "Any state");
-    keep(county, facets.counties, "Any county");
-    keep(type, facets.location_types, "Any type");
-    keep(affiliation, facets.affiliations, "Any affiliation");
+    fillFacetSelects(selects, facets);
     reasonList.replaceChildren(...facets.reasons.map((r) => h("option", { value: r.name })));
     options(group, facets.groups, group.value || 99);
   }

@@ -10,6 +10,7 @@ import {
   Tooltip,
 } from "chart.js";
 import { count, h } from "../dom.js";
+import { headlineText } from "../freshness.js";
 import { guarded } from "../notice.js";
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
@@ -48,8 +49,12 @@ export function mountOverview(view, { api, config }) {
   // The chart's numbers as text, for screen readers and for anyone who wants exact figures.
   const perHour = h("table", { class: "plain", id: "per-hour-table" });
   const updated = h("p", { class: "muted", id: "overview-updated" });
+  // Shown once any freshness target exists: the Freshness page's headline, linking there.
+  const freshness = h("a", { href: "#/freshness", id: "freshness-headline" });
+  const freshnessLine = h("p", { class: "headline", hidden: true }, freshness);
   view.replaceChildren(
     h("h1", {}, "Overview"),
+    freshnessLine,
     cards,
     h(
       "div",
@@ -87,6 +92,8 @@ export function mountOverview(view, { api, config }) {
       cards.querySelector(`[data-stat="${id}"] .stat-value`).textContent = count(value ?? 0);
     };
     stat("open", o.open);
+    freshnessLine.hidden = !o.freshness;
+    freshness.textContent = o.freshness ? headlineText(o.freshness) : "";
     for (const [id] of STATUS_CARDS) stat(id, o.by_status?.[id]);
     groups.replaceChildren(
       h("thead", {}, h("tr", {}, h("th", {}, "Group"), h("th", {}, "Open entries"))),
