@@ -272,8 +272,8 @@ def reached_at(
     and half of the group's own (the draw is uniform within a group); None at rate 0."""
     if rate <= 0:
         return None
-    ahead = sum(n for g, n in open_by_group.items() if g < group)
-    ahead += (open_by_group.get(group, 0) + 1) / 2
+    before = sum(n for g, n in open_by_group.items() if g < group)
+    ahead = before + (open_by_group.get(group, 0) + 1) / 2
     return now + timedelta(hours=ahead / rate)
 
 
