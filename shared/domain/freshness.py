@@ -51,7 +51,7 @@ def check_groups(due_group: int, overdue_group: int) -> None:
         )
 
 
-def check_lead(max_age_hours: float, lead_hours: float) -> None:
+def check_lead(max_age_hours: int, lead_hours: int) -> None:
     if not 0 <= lead_hours <= max_age_hours:
         raise ValueError("lead_hours must be between 0 and max_age_hours")
 
@@ -68,8 +68,8 @@ class Target(Document):
     id: str
     name: str
     filter: dict[str, Any] = Field(default_factory=dict)
-    max_age_hours: float
-    lead_hours: float = DEFAULT_LEAD_HOURS
+    max_age_hours: int
+    lead_hours: int = DEFAULT_LEAD_HOURS
     queue: str = "default"
     reason: str = DEFAULT_REASON
     due_group: int = DEFAULT_DUE_GROUP
