@@ -359,3 +359,34 @@ def test_list_figures_match_firestore(
     assert headline["overdue"] == 10
     overview = inproc.call("queueOverview", staff_token, method="GET").body
     assert overview["freshness"] == headline
+
+
+def test_the_local_stack_scheduler_calls_refresh_queue_over_http(
+    functions_http: Any, db: Any, test_stack: Any, project_id: str
+) -> None:
+    """What `make run`'s ready process does every 10 minutes, against a functions server."""
+    import dataclasses
+    from urllib.parse import urlparse
+
+    from tools import demo
+    from tools import stack as stacklib
+    from tools.accounts import ensure_user
+
+    staff = demo.DEMO_STAFF
+    ensure_user(staff.email, staff.password, list(staff.roles), project_id)
+    port = urlparse(functions_http.base).port
+    assert port is not None
+    local = dataclasses.replace(test_stack.stack, functions_port=port)
+    reported(db, 3, "over", 200)
+    db.collection(store.FRESHNESS_TARGETS).document("all").set(
+        {
+            "name": "All",
+            "filter": {},
+            "max_age_hours": 72,
+            "created_at": T0,
+            "updated_at": T0,
+            "updated_by": "test",
+        }
+    )
+    answer = stacklib.refresh_queue(local)
+    assert (answer["targets"], answer["added"], answer["more"]) == (1, 3, False)
