@@ -67,12 +67,17 @@ BUILD_SA="callqueue-build@${PROJECT}.iam.gserviceaccount.com"
 BASE_URL="https://${REGION}-${PROJECT}.cloudfunctions.net"
 AUDIENCE="${BASE_URL}/expireClaim"
 PRIVATE_FUNCTIONS=" expireClaim "
+# Cloud Scheduler calls refreshQueue every 10 minutes with an OIDC token minted as the tasks
+# account for this audience (the function checks it; staff may call it too, so it is public).
+SCHEDULER_JOB="${SCHEDULER_JOB:-callqueue-refresh-queue}"
+REFRESH_URL="${BASE_URL}/refreshQueue"
 APIS=(
   cloudresourcemanager.googleapis.com serviceusage.googleapis.com iam.googleapis.com
   iamcredentials.googleapis.com cloudfunctions.googleapis.com run.googleapis.com
   cloudbuild.googleapis.com artifactregistry.googleapis.com cloudtasks.googleapis.com
   firestore.googleapis.com firebase.googleapis.com firebaserules.googleapis.com
   firebasehosting.googleapis.com identitytoolkit.googleapis.com logging.googleapis.com
+  cloudscheduler.googleapis.com
 )
 if [ -n "${FIREBASE:-}" ]; then
   FIREBASE_CLI="$FIREBASE"
@@ -300,8 +305,9 @@ for name in "${FUNCTIONS[@]}"; do
   timeout=60s
   min_instances=0
   env_vars="$ENV_VARS"
-  # bulkEnqueue writes up to 10,000 places in one request.
-  if [ "$name" = bulkEnqueue ]; then memory=512Mi; timeout=540s; fi
+  # bulkEnqueue writes up to 10,000 places in one request; refreshQueue reads every target's
+  # places and writes up to FRESHNESS_MAX_PER_RUN of them.
+  if [ "$name" = bulkEnqueue ] || [ "$name" = refreshQueue ]; then memory=512Mi; timeout=540s; fi
   # A caller's "next call" should not wait for a cold start: instances kept warm import at
   # start-up what the first request would (PRELOAD_FUNCTIONS), so they answer it warm.
   if [ "$name" = requestCall ] && [ "$REQUEST_CALL_MIN_INSTANCES" -gt 0 ]; then
@@ -345,6 +351,24 @@ run gcloud functions add-invoker-policy-binding expireClaim --region="$REGION" \
   --member="serviceAccount:$TASKS_SA" --project="$PROJECT"
 run gcloud run services update expireclaim --region="$REGION" \
   --add-custom-audiences="$AUDIENCE" --project="$PROJECT" --quiet
+
+say "Cloud Scheduler job $SCHEDULER_JOB: refreshQueue every 10 minutes (freshness targets)"
+SCHEDULER_SETTINGS=(
+  --location="$REGION" --schedule="*/10 * * * *" --time-zone=Etc/UTC --uri="$REFRESH_URL"
+  --http-method=POST --message-body="{}"
+  --oidc-service-account-email="$TASKS_SA" --oidc-token-audience="$REFRESH_URL"
+  --attempt-deadline=540s --max-retry-attempts=1
+)
+state_of update "Cloud Scheduler job $SCHEDULER_JOB" gcloud scheduler jobs describe "$SCHEDULER_JOB" \
+  --location="$REGION" --project="$PROJECT"
+if [ "$STATE" != create ]; then
+  run gcloud scheduler jobs update http "$SCHEDULER_JOB" "${SCHEDULER_SETTINGS[@]}" \
+    --update-headers=Content-Type=application/json --project="$PROJECT" --quiet
+fi
+if [ "$STATE" != exists ]; then
+  run gcloud scheduler jobs create http "$SCHEDULER_JOB" "${SCHEDULER_SETTINGS[@]}" \
+    --headers=Content-Type=application/json --project="$PROJECT" --quiet
+fi
 
 say "Console on Firebase Hosting (console/ built into console/dist, functions at $BASE_URL)"
 if [ -d console ] || $DRY_RUN; then

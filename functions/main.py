@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         UpdateEntriesBody,
     )
     from shared.services.staff.exports import ExportQuery
+    from shared.services.staff.freshness import SaveTargetBody, TargetRef
     from shared.services.staff.locations import LocationQuery
     from shared.services.staff.queues import CallerGroupsBody, ListCallersQuery, SaveQueueBody
     from shared.services.staff.reviews import ListReviewsQuery, ReviewReportBody
@@ -365,6 +366,52 @@ def exportRecords(call: Call[ExportQuery, None]) -> Answer:
     from shared.services.staff import exports
 
     return exports.export_page(call.db, call.query)
+
+
+@functions.declare(
+    "POST",
+    role="staff",
+    limit="bulk",
+    body=f"{STAFF}.freshness:SaveTargetBody",
+    answer=f"{STAFF}.freshness:SavedTarget",
+    errors=(404,),
+)
+def saveFreshnessTarget(call: Call[None, SaveTargetBody]) -> Answer:
+    """Staff: create or replace a freshness target (places, maximum report age, queue)."""
+    from shared.services.staff import freshness
+
+    return freshness.save_target(call.db, call.user, call.body, call.now)
+
+
+@functions.declare("GET", role="staff", answer=f"{STAFF}.freshness:TargetList")
+def listFreshnessTargets(call: Call[None, None]) -> Answer:
+    """Staff: every freshness target with its figures, 7-day history and forecast."""
+    from shared.services.staff import freshness
+
+    return freshness.list_targets(call.db, call.settings, call.now)
+
+
+@functions.declare(
+    "POST",
+    role="staff",
+    limit="bulk",
+    body=f"{STAFF}.freshness:TargetRef",
+    answer=f"{STAFF}.freshness:DeletedTarget",
+    errors=(404,),
+)
+def deleteFreshnessTarget(call: Call[None, TargetRef]) -> Answer:
+    """Staff: delete a freshness target (its daily records stay)."""
+    from shared.services.staff import freshness
+
+    return freshness.delete_target(call.db, call.body)
+
+
+@functions.declare("POST", role="scheduler", answer=f"{STAFF}.freshness:Refreshed")
+def refreshQueue(call: Call[None, None]) -> Answer:
+    """Cloud Scheduler every 10 minutes (or staff by hand): queue places due for a report."""
+    from shared.services.staff import freshness
+
+    return freshness.refresh(call.db, call.settings, call.now).as_json()
 
 
 # Read from the declarations above: who may call each function, and the rate-limit bucket

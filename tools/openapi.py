@@ -81,6 +81,11 @@ def operation(declaration: Declaration, schemas: Schemas) -> dict[str, Any]:
     found: dict[str, Any] = {"summary": declaration.summary, "responses": responses}
     if declaration.role == "task":
         found["description"] = "Cloud Tasks only (its OIDC token)."
+    elif declaration.role == "scheduler":
+        found["security"] = [{"firebase": []}]
+        found["description"] = (
+            "Cloud Scheduler (its OIDC token), or the 'staff' role (custom claim `roles`)."
+        )
     else:
         found["security"] = [{"firebase": []}]
         found["description"] = (

@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -254,6 +255,8 @@ def banner(stack: Stack, caller_token: str) -> str:
         *(f"  {a.email} / {a.password}   roles {', '.join(a.roles)}" for a in demo.DEMO_ACCOUNTS),
         "try it (token valid for an hour):",
         f"  curl -s -H 'Authorization: Bearer {caller_token}' {base}/checkAuth",
+        "refreshQueue runs every 10 minutes (freshness targets); by hand:",
+        "  .venv/bin/python -m tools.stack refresh   (with this stack's environment)",
         "Ctrl-C stops everything.",
         "=" * 72,
     ]
@@ -266,8 +269,47 @@ def _function_names() -> list[str]:
     return function_names()
 
 
+# --- the scheduler -----------------------------------------------------------------------
+
+# Cloud Scheduler calls refreshQueue at "*/10 * * * *" (deploy.sh); the local stack does too.
+REFRESH_SECONDS = 600
+
+
+def seconds_to_next_slot(now: float, period: int = REFRESH_SECONDS) -> float:
+    """Seconds from `now` (epoch) to the next multiple of `period`: "*/10" on the wall clock."""
+    return period - now % period
+
+
+def refresh_queue(stack: Stack) -> dict[str, object]:
+    """Call refreshQueue as Cloud Scheduler would, with the demo staff member's token (the
+    Auth emulator cannot sign Google OIDC tokens; the function accepts staff too)."""
+    from tools import demo
+    from tools.accounts import sign_in
+
+    token = sign_in(demo.DEMO_STAFF.email, demo.DEMO_STAFF.password, stack.auth_host)
+    request = urllib.request.Request(
+        f"{stack.functions_base}/refreshQueue",
+        data=b"{}",
+        method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=300) as response:
+        answer: dict[str, object] = json.load(response)
+    return answer
+
+
+def run_scheduler(stack: Stack, stop: threading.Event, period: int = REFRESH_SECONDS) -> None:
+    """Until `stop` is set: refreshQueue at every multiple of `period` on the real clock."""
+    while not stop.wait(seconds_to_next_slot(time.time(), period)):
+        try:
+            print(f"refreshQueue {json.dumps(refresh_queue(stack))}", flush=True)
+        except (urllib.error.URLError, OSError, ValueError, KeyError) as exc:
+            print(f"refreshQueue failed: {exc!r}", flush=True)
+
+
 def ready(stack: Stack) -> None:
-    """Wait for every service, load demo data, print the banner, then stay up with the rest."""
+    """Wait for every service, load demo data, print the banner, then stay up with the rest
+    (and call refreshQueue every 10 minutes, as Cloud Scheduler does in production)."""
     os.environ.update(stack.env())
     for name, check in checks(stack).items():
         wait_until(check, name)
@@ -279,7 +321,10 @@ def ready(stack: Stack) -> None:
     print("\n".join(summary.lines()), flush=True)
 
     token = sign_in(demo.DEMO_CALLER.email, demo.DEMO_CALLER.password, stack.auth_host)
+    stop = threading.Event()
+    threading.Thread(target=run_scheduler, args=(stack, stop), daemon=True).start()
     _idle(banner(stack, token))
+    stop.set()
 
 
 def main() -> None:
@@ -301,13 +346,16 @@ def main() -> None:
         _exec(functions_command(stack), stack)
     elif service == "console":
         _exec(console_command(stack), stack)
+    elif service == "refresh":
+        # By hand: `python -m tools.stack refresh` (the stack's ports from the environment).
+        print(json.dumps(refresh_queue(stack)))
     elif service == "ready":
         from tools import query_log
 
         query_log.install_from_env()
         ready(stack)
     else:
-        services = "firestore|auth|tasks|functions|console|ready"
+        services = "firestore|auth|tasks|functions|console|ready|refresh"
         raise SystemExit(f"usage: python -m tools.stack {services}")
 
 

@@ -236,8 +236,32 @@ def _auth_uid(value: str) -> str:
 Uid = Annotated[DocumentId, AfterValidator(_auth_uid)]
 
 
-def verify_task(authorization: str | None, audience: str, service_account: str) -> None:
-    """Accept only Cloud Tasks' OIDC token for our service account and audience."""
+GOOGLE_ISSUERS = ("https://accounts.google.com", "accounts.google.com")
+
+
+def is_google_oidc(authorization: str | None) -> bool:
+    """Whether the bearer token claims to be a Google-signed OIDC token (Cloud Tasks, Cloud
+    Scheduler), not a Firebase ID token: read from its unverified issuer, to pick the check
+    that then verifies it."""
+    import base64
+    import json
+
+    try:
+        payload = bearer_token(authorization).split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (Unauthorized, IndexError, ValueError):
+        return False
+    return isinstance(claims, dict) and claims.get("iss") in GOOGLE_ISSUERS
+
+
+def verify_task(
+    authorization: str | None,
+    audience: str,
+    service_account: str,
+    refusal: str = "Only the lease clean-up queue may call this.",
+) -> None:
+    """Accept only Cloud Tasks' (or Cloud Scheduler's) OIDC token for our service account
+    and audience."""
     token = bearer_token(authorization)
     from google.auth.exceptions import GoogleAuthError
     from google.auth.transport import requests as google_requests
@@ -250,4 +274,4 @@ def verify_task(authorization: str | None, audience: str, service_account: str) 
     except (ValueError, GoogleAuthError) as exc:
         raise Unauthorized("The task's OIDC token was rejected.", error="invalid_token") from exc
     if claims.get("email") != service_account or not claims.get("email_verified"):
-        raise Forbidden("Only the lease clean-up queue may call this.", error="wrong_caller")
+        raise Forbidden(refusal, error="wrong_caller")

@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     tasks_service_account: str | None = Field(None, alias="TASKS_SERVICE_ACCOUNT")
     tasks_audience: str | None = Field(None, alias="TASKS_AUDIENCE")
     skip_task_auth: bool = Field(False, alias="SKIP_TASK_AUTH")
+    # refreshQueue (Cloud Scheduler every 10 minutes): places one run adds or raises at most
+    # (then `more: true`; the next run goes on), and the OIDC token it accepts.
+    freshness_max_per_run: int = Field(500, alias="FRESHNESS_MAX_PER_RUN", ge=1)
+    scheduler_service_account: str | None = Field(None, alias="SCHEDULER_SERVICE_ACCOUNT")
+    scheduler_audience: str | None = Field(None, alias="SCHEDULER_AUDIENCE")
     firestore_emulator_host: str | None = Field(None, alias="FIRESTORE_EMULATOR_HOST")
     auth_emulator_host: str | None = Field(None, alias="FIREBASE_AUTH_EMULATOR_HOST")
     tasks_emulator_host: str | None = Field(None, alias="CLOUD_TASKS_EMULATOR_HOST")
@@ -186,6 +191,15 @@ class Settings(BaseSettings):
             self.tasks_service_account
             or f"callqueue-tasks@{self.project_id}.iam.gserviceaccount.com"
         )
+
+    @property
+    def scheduler_account(self) -> str:
+        """The account Cloud Scheduler's OIDC token names: the tasks' invoker by default."""
+        return self.scheduler_service_account or self.task_service_account
+
+    @property
+    def scheduler_token_audience(self) -> str:
+        return self.scheduler_audience or f"{self.base_url}/refreshQueue"
 
     @property
     def task_audience(self) -> str:

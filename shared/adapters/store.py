@@ -55,6 +55,14 @@ BACKFILLS = "backfills"
 RATE_LIMITS = "rate_limits"
 # Lease clean-up tasks Cloud Tasks refused, id = the task's name: scheduled again later.
 PENDING_EXPIRIES = "pending_expiries"
+# Staff's freshness targets (shared/domain/freshness.py), id = the target's id.
+FRESHNESS_TARGETS = "freshness_targets"
+# Per target and day (organisation's zone): `{target}_{YYYY-MM-DD}`, the share of its places
+# within the maximum age, overwritten by each refresh of that day (the 7-day chart).
+FRESHNESS_DAYS = "freshness_days"
+# One document per target and 10-minute slot, id = `{target}-{slot}`, created first by the
+# refresh of that target: a retried or overlapping refreshQueue skips a target already done.
+FRESHNESS_RUNS = "freshness_runs"
 
 ALL_COLLECTIONS: tuple[str, ...] = (
     LOCATIONS,
@@ -77,6 +85,9 @@ ALL_COLLECTIONS: tuple[str, ...] = (
     BACKFILLS,
     RATE_LIMITS,
     PENDING_EXPIRIES,
+    FRESHNESS_TARGETS,
+    FRESHNESS_DAYS,
+    FRESHNESS_RUNS,
 )
 
 # Firestore's limit on writes in one commit.

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from shared.adapters.config import Settings
     from shared.domain.rate_policy import Bucket
 
-Access = Literal["caller", "staff", "any", "task"]
+# "scheduler": Cloud Scheduler's OIDC token, or a staff member's ID token (by hand).
+Access = Literal["caller", "staff", "any", "task", "scheduler"]
 Q = TypeVar("Q")
 B = TypeVar("B")
 Handler = Callable[["Call[Any, Any]"], Any]
@@ -67,7 +68,7 @@ class Declaration:
     def statuses(self) -> tuple[int, ...]:
         """Every error status the function may answer with."""
         found = {401, *self.errors}
-        if self.role in ("caller", "staff"):
+        if self.role in ("caller", "staff", "scheduler"):
             found.add(403)
         if self.role == "task":
             found.add(403)
@@ -101,6 +102,11 @@ class Call(Generic[Q, B]):
     @property
     def user(self) -> User:
         assert self._user is not None, "task functions have no signed-in user"
+        return self._user
+
+    @property
+    def signed_in(self) -> User | None:
+        """The signed-in user; None for Cloud Tasks' and Cloud Scheduler's calls."""
         return self._user
 
     @cached_property
@@ -273,8 +279,19 @@ def prepare(declaration: Declaration, request: flask.Request) -> Call[Any, Any]:
 
 
 def authorise(role: Access, request: flask.Request, settings: Settings) -> User | None:
-    """The signed-in user, if `role` lets them in; None for Cloud Tasks' calls."""
+    """The signed-in user, if `role` lets them in; None for Cloud Tasks' and Cloud
+    Scheduler's calls."""
     from shared.adapters import auth
+
+    header = request.headers.get("Authorization")
+    if role == "scheduler" and auth.is_google_oidc(header):
+        auth.verify_task(
+            header,
+            settings.scheduler_token_audience,
+            settings.scheduler_account,
+            "Only the refreshQueue scheduler job (or staff) may call this.",
+        )
+        return None
 
     if role == "task":
         if settings.task_auth_required:
@@ -293,7 +310,7 @@ def authorise(role: Access, request: flask.Request, settings: Settings) -> User 
     )
     if role == "any":
         return user
-    required: Role = role
+    required: Role = "staff" if role == "scheduler" else role
     return auth.require(user, required)
 
 

@@ -76,6 +76,9 @@ def expected(role: str, kind: str) -> object:
         return 401
     if role == "any":
         return PASS
+    if role == "scheduler":
+        # Cloud Scheduler's OIDC token (test_freshness), or a staff member's ID token.
+        return PASS if kind == "staff" else 403
     return PASS if kind == role else 403
 
 

@@ -52,6 +52,17 @@ FIELDS = {
     "setCallerGroups": ["uid", "groups"],
     "extendCall": ["entry_id", "claim_seq"],
     "releaseCall": ["entry_id", "claim_seq"],
+    "saveFreshnessTarget": [
+        "id",
+        "name",
+        "filter",
+        "max_age_hours",
+        "lead_hours",
+        "queue",
+        "reason",
+        "due_group",
+        "overdue_group",
+    ],
 }
 VALID = {
     "submitReport": {"Location": "odd-000", "Availability": ["walk_ins_only"]},
@@ -60,6 +71,7 @@ VALID = {
     "setCallerGroups": {"uid": "nobody", "groups": ["g"]},
     "extendCall": {"entry_id": "e", "claim_seq": 1},
     "releaseCall": {"entry_id": "e", "claim_seq": 1},
+    "saveFreshnessTarget": {"name": "Odd", "max_age_hours": 72},
 }
 
 
@@ -81,7 +93,7 @@ def test_odd_bodies_never_cause_500(
     inproc: InProcessApi, db: Any, staff_token: str, caller_token: str, function: str
 ) -> None:
     add_locations(db, 1, prefix="odd")
-    staff_only = ("bulkEnqueue", "saveQueue", "setCallerGroups")
+    staff_only = ("bulkEnqueue", "saveQueue", "setCallerGroups", "saveFreshnessTarget")
     token = staff_token if function in staff_only else caller_token
     for body in bodies(function, random.Random(function)):
         if isinstance(body, bytes):

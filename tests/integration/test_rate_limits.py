@@ -30,6 +30,8 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "undoBulkAdd": {"json": {"bulk_id": "nowhere"}},
     "reviewReport": {"json": {"report_id": "nowhere", "action": "approve"}},
     "updateLocations": {"json": {"action": "callable", "location_ids": ["nowhere"]}},
+    "saveFreshnessTarget": {"json": {"name": "t", "max_age_hours": 72, "queue": "nowhere"}},
+    "deleteFreshnessTarget": {"json": {"id": "nowhere"}},
 }
 
 

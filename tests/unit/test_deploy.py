@@ -108,6 +108,20 @@ def test_dry_run_names_the_queue_rules_indexes_and_hosting(plan: list[list[str]]
     assert "gcloud services enable" in text
     assert "gcloud iam service-accounts create callqueue-functions" in text
     assert "gcloud iam service-accounts create callqueue-tasks" in text
+    # Freshness targets: Cloud Scheduler calls refreshQueue every 10 minutes with an OIDC
+    # token minted as the tasks account, for the function's own URL.
+    refresh = "https://us-central1-demo-project.cloudfunctions.net/refreshQueue"
+    for verb in ("create", "update"):
+        [job] = [c for c in plan if c[:4] == ["gcloud", "scheduler", "jobs", verb]]
+        assert job[4:6] == ["http", "callqueue-refresh-queue"]
+        assert "--schedule=*/10 * * * *" in job
+        assert f"--uri={refresh}" in job
+        assert f"--oidc-token-audience={refresh}" in job
+        assert (
+            "--oidc-service-account-email=callqueue-tasks@demo-project.iam.gserviceaccount.com"
+            in job
+        )
+    assert "cloudscheduler.googleapis.com" in text
 
 
 def test_request_call_min_instances_can_be_changed_or_turned_off(tmp_path: Path) -> None:

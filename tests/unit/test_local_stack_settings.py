@@ -95,3 +95,23 @@ def test_nothing_in_tools_tests_makefile_or_procfile_turns_contact_windows_off()
 )
 def test_the_search_finds_each_way_of_turning_them_off(line: str) -> None:
     assert _OFF.search(line)
+
+
+@pytest.mark.parametrize(
+    ("now", "wait"),
+    [(0.0, 600.0), (1.0, 599.0), (599.5, 0.5), (1_800_000_000.0, 600.0), (1_800_000_123.0, 477.0)],
+)
+def test_the_local_scheduler_fires_on_the_ten_minute_marks(now: float, wait: float) -> None:
+    """Like Cloud Scheduler's "*/10 * * * *" (deploy.sh): at :00, :10, :20 ... of the clock."""
+    assert stack.seconds_to_next_slot(now) == pytest.approx(wait)
+
+
+def test_the_local_scheduler_stops_without_calling(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    calls: list[object] = []
+    monkeypatch.setattr(stack, "refresh_queue", calls.append)
+    stop = threading.Event()
+    stop.set()
+    stack.run_scheduler(stack.from_env(), stop)
+    assert calls == []

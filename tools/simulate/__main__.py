@@ -41,6 +41,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--tick", type=int, default=DEFAULTS.tick_seconds, help="seconds per tick")
     p.add_argument("--workers", type=int, default=DEFAULTS.workers, help="threads per tick")
     p.add_argument("--backfill-min", type=int, default=DEFAULTS.backfill_min)
+    p.add_argument("--targets", action="store_true",
+                   help="freshness targets instead of hand-made stale-report adds; "
+                        "compares with the run without them in --out")  # fmt: skip
     p.add_argument(
         "--out", type=Path, default=RESULTS, help="figures; examples and more in *-details.json"
     )
@@ -60,6 +63,7 @@ def options_from(args: argparse.Namespace) -> Options:
         tick_seconds=args.tick,
         workers=args.workers,
         backfill_min=args.backfill_min,
+        targets=args.targets,
     )
 
 
@@ -118,7 +122,17 @@ def main(argv: list[str] | None = None) -> int:
     print(table(results), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     # The shape exactly (plus wall_seconds); the rest beside it, for looking into a run.
-    shape = {key: results[key] for key in ("days", "violations", "wall_seconds")}
+    shape: dict[str, Any] = {key: results[key] for key in ("days", "violations", "wall_seconds")}
+    if args.targets:
+        from tools.simulate import targets
+
+        # Beside the figures of the run without targets that wrote --out before this one.
+        before = json.loads(args.out.read_text()) if args.out.exists() else {}
+        baseline = None if before.get("targets") else before.get("days")
+        shape["targets"] = True
+        shape["compare"] = targets.compare(baseline, results["days"])
+        results["compare"] = shape["compare"]
+        print("\n".join(targets.lines(shape["compare"])), flush=True)
     args.out.write_text(json.dumps(shape, indent=2) + "\n")
     details = args.out.with_name(args.out.stem + "-details.json")
     details.write_text(json.dumps(results, indent=2, default=str) + "\n")

@@ -80,6 +80,8 @@ class Options:
     tick_seconds: int = 15
     workers: int = 6
     backfill_min: int = 40
+    # Freshness targets instead of the hand-made "Stale report" adds (tools/simulate/targets.py).
+    targets: bool = False
     data: Path = DATA
 
     @property
@@ -452,10 +454,15 @@ class Simulation:
         self.bulk_add(
             {"reason": "New location", "priority_group": 2, "queue": "default"}, ids=split
         )
-        self.bulk_add({"reason": "Stale report", "priority_group": 3, "queue": "default"},
-                      county="San Diego County")  # fmt: skip
-        self.bulk_add({"reason": "Stale report", "priority_group": 2, "queue": "spanish"},
-                      county="Imperial County")  # fmt: skip
+        if self.options.targets:
+            from tools.simulate import targets
+
+            targets.save_targets(self)
+        else:
+            self.bulk_add({"reason": "Stale report", "priority_group": 3, "queue": "default"},
+                          county="San Diego County")  # fmt: skip
+            self.bulk_add({"reason": "Stale report", "priority_group": 2, "queue": "spanish"},
+                          county="Imperial County")  # fmt: skip
         self.bulk_add({"reason": "Eva tip", "priority_group": 2, "queue": "urgent"},
                       county="Alameda County")  # fmt: skip
 
@@ -684,6 +691,10 @@ class Simulation:
             self.caller_life(p, random.Random(self.rng.random())) for p in self.callers
         ]
         lives.append(self.staff_life())
+        if self.options.targets:
+            from tools.simulate import targets
+
+            lives.append(targets.refresher(self))
         for life in lives:
             heapq.heappush(due, (self.start, next(seq), life))
         from tools.simulate.checks import days_of

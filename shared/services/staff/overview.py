@@ -10,6 +10,7 @@ from shared.adapters import store
 from shared.base.answers import Answer, Moment
 from shared.base.clock import iso
 from shared.domain.models import PRIORITY_GROUPS
+from shared.services.staff.freshness import FreshnessHeadline
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client
@@ -36,6 +37,7 @@ def per_hour(
 def queue_overview(db: Client, now: datetime) -> dict[str, Any]:
     """Open entries by status and priority group (the same counts listEntries answers), and
     the last day's claims and reports per hour."""
+    from shared.services.staff import freshness
     from shared.services.staff.entry_admin import ListEntriesQuery, count_entries
 
     def count(**filters: Any) -> int:
@@ -50,6 +52,7 @@ def queue_overview(db: Client, now: datetime) -> dict[str, Any]:
         "by_status": {status: count(status=status) for status in statuses},
         "by_group": {str(g): count(priority_group=g) for g in PRIORITY_GROUPS},
         "per_hour": per_hour(claims, reports, now),
+        "freshness": freshness.headline(db, now),
         "generated_at": iso(now),
     }
 
@@ -80,4 +83,6 @@ class Overview(Answer):
     by_status: dict[str, int]
     by_group: dict[str, int]
     per_hour: list[HourFigures]
+    # Freshness targets' headline (listFreshnessTargets'); null without targets.
+    freshness: FreshnessHeadline | None
     generated_at: Moment
