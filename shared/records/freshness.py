@@ -70,3 +70,22 @@ def days(db: Client, target_id: str, wanted: Iterable[str]) -> list[TargetDay]:
     refs = [db.collection(store.FRESHNESS_DAYS).document(day_id(target_id, d)) for d in wanted]
     found = {s.id: d for s in db.get_all(refs) if (d := store.load(TargetDay, s)) is not None}
     return [found[r.id] for r in refs if r.id in found]
+
+
+# The headline over every target, as the latest refresh or Freshness page computed it: the
+# Overview (polled every 30 s) reads this one document instead of every target's places.
+HEADLINE_ID = "headline"
+
+
+def write_headline(db: Client, fields: dict[str, object]) -> None:
+    db.collection(store.FRESHNESS_DAYS).document(HEADLINE_ID).set(fields)
+
+
+def read_headline(db: Client) -> dict[str, object] | None:
+    snapshot = db.collection(store.FRESHNESS_DAYS).document(HEADLINE_ID).get()
+    return snapshot.to_dict() if snapshot.exists else None
+
+
+def forget_headline(db: Client) -> None:
+    # A write, not a delete: the document may not exist yet.
+    write_headline(db, {"at": None})

@@ -126,11 +126,13 @@ def save_target(db: Client, user: User, body: SaveTargetBody, now: datetime) -> 
         updated_by=user.email or user.uid,
     )
     records.save(db, target)
+    records.forget_headline(db)
     return {"target": view(target)}
 
 
 def delete_target(db: Client, body: TargetRef) -> dict[str, Any]:
     records.delete(db, body.id)
+    records.forget_headline(db)
     return {"deleted": body.id}
 
 
@@ -229,12 +231,15 @@ def refresh(db: Client, settings: Settings, now: datetime) -> Refresh:
     start = slot % len(targets) if targets else 0
     budget = settings.freshness_max_per_run
     cache: dict[int, set[str]] = {}
+    withins: list[dict[str, bool]] = []
     for target in targets[start:] + targets[:start]:
         run = TargetRun(id=freshness.run_id(target.id, slot), target=target.id, slot=slot, at=now)
         if not records.first_in_slot(db, run):
             result.fenced += 1
             continue
-        budget = _refresh_target(db, settings, target, now, budget, result, cache)
+        budget = _refresh_target(db, settings, target, now, budget, result, cache, withins)
+    if targets and not result.fenced:
+        store_headline(db, freshness.headline(withins), now)
     logs.info("refreshQueue", **result.as_json())
     return result
 
@@ -247,11 +252,13 @@ def _refresh_target(
     budget: int,
     result: Refresh,
     cache: dict[int, set[str]],
+    withins: list[dict[str, bool]],
 ) -> int:
     """One target's refresh; answers the budget left."""
     places = places_of(db, target)
     latest = {place_id: latest_of(data) for place_id, data in places.items()}
     write_day(db, target, latest, now, settings.tz)
+    withins.append({p: freshness.is_within(t, now, target.max_age) for p, t in latest.items()})
     candidates = [
         Candidate(place_id, when, False)
         for place_id, when in latest.items()
@@ -418,15 +425,35 @@ def list_targets(db: Client, settings: Settings, now: datetime) -> dict[str, Any
                 },
             }
         )
+    found = freshness.headline(within_by_target)
+    if targets:
+        store_headline(db, found, now)
     return {
         "targets": listed,
-        "headline": _headline(freshness.headline(within_by_target)),
+        "headline": _headline(found),
         "as_of": iso(now),
     }
 
 
+# How old a stored headline the Overview shows; older (or none), it computes one.
+HEADLINE_FRESH = timedelta(minutes=15)
+
+
+def store_headline(db: Client, found: freshness.Headline, now: datetime) -> None:
+    records.write_headline(db, {**_headline(found), "at": now})
+
+
 def headline(db: Client, now: datetime) -> dict[str, Any] | None:
-    """The headline over every target's places (None without targets): the Overview's."""
+    """The headline over every target's places (None without targets): the Overview's.
+
+    From the one document the latest refresh (every 10 minutes) or Freshness page stored,
+    while it is recent; saving or deleting a target drops it. Else computed over every
+    target's places, and stored.
+    """
+    stored = records.read_headline(db)
+    at = stored.get("at") if stored else None
+    if stored and isinstance(at, datetime) and timedelta(0) <= now - at <= HEADLINE_FRESH:
+        return {key: stored[key] for key in ("places", "within", "share_within", "overdue")}
     targets = records.all_targets(db)
     if not targets:
         return None
@@ -434,7 +461,9 @@ def headline(db: Client, now: datetime) -> dict[str, Any] | None:
         {p: freshness.is_within(latest_of(d), now, t.max_age) for p, d in places_of(db, t).items()}
         for t in targets
     ]
-    return _headline(freshness.headline(within))
+    found = freshness.headline(within)
+    store_headline(db, found, now)
+    return _headline(found)
 
 
 def _headline(found: freshness.Headline) -> dict[str, Any]:
