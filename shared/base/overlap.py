@@ -15,9 +15,10 @@ from typing import ParamSpec, TypeVar
 P = ParamSpec("P")
 T = TypeVar("T")
 
-# Each request overlaps at most two calls at a time; a function instance serves a few
-# requests at once.
-WORKERS = 16
+# Each request overlaps at most two calls at a time, so twice the requests an instance serves
+# at once never wait for a thread (16 made a burst of 48 first requests queue behind the
+# first lease tasks, each creating the Tasks client: up to 20 s in the soak).
+WORKERS = 96
 _pool: list[ThreadPoolExecutor] = []
 _lock = threading.Lock()
 
