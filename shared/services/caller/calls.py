@@ -66,6 +66,10 @@ class CallQuery(BaseModel):
         return value
 
 
+class EntryTaken(Contention):
+    """A claim's commit met the entry's fence: the entry changed since it was drawn."""
+
+
 @dataclass(frozen=True)
 class Taken:
     """What a claim transaction left the caller holding; `new` if this request claimed it."""
@@ -205,6 +209,8 @@ def _claim(
     if drawn and entry.holder is None:
         try:
             return claim_drawn(db, entry, caller or Caller(id=user.uid), user, now, lease, on_claim)
+        except EntryTaken:
+            raise
         except Contention:
             pass
     taken = take(db, entry.id, user, now, lease)
@@ -257,10 +263,13 @@ def claim_drawn(
     scheduled = overlap.submit(on_claim, claimed) if on_claim is not None else None
     try:
         batch.commit()
-    except AlreadyExists:
+    except AlreadyExists as exc:
         if scheduled is not None:
             scheduled.result()
-        raise Contention(entry.id) from None
+        # The entry's fence named in the refusal: it changed since the draw (most often
+        # another caller claimed it), so there is nothing to repair; move on to the next.
+        lost = f"/{store.ENTRY_CHANGES}/" in str(exc)
+        raise (EntryTaken if lost else Contention)(entry.id) from None
     if scheduled is not None:
         scheduled.result()
     return Taken(claimed, new=True)
