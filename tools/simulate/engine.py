@@ -37,6 +37,8 @@ SNAPSHOT = "vaccinateca-locations-2021-03-01.json"
 COUNTIES = "vaccinateca-counties-2021-03-01.json"
 PROVIDERS = "vaccinateca-providers-2021-03-01.json"
 PASSWORD = "simulate-password-1"
+# How old (in wall time) an ID token may get before its person signs in again: they last an hour.
+TOKEN_REFRESH = timedelta(minutes=45)
 # Monday 2 June 2031, 00:00 Pacific: far enough ahead that no task is ever due in real time,
 # and a week without a daylight-saving change.
 WEEK_START = datetime(2031, 6, 2, 7, 0, tzinfo=UTC)
@@ -89,8 +91,24 @@ class Person:
     index: int
     uid: str
     email: str
-    token: str
+    signed_token: str
     groups: list[str]
+    signed_at: float = field(default_factory=time.monotonic)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def token(self) -> str:
+        """Their ID token; signed in again once it is `TOKEN_REFRESH` old (wall time).
+
+        Tokens expire an hour after sign-in on the wall clock, and a long run on a busy machine
+        can take longer than that."""
+        with self._lock:
+            if time.monotonic() - self.signed_at > TOKEN_REFRESH.total_seconds():
+                from tools.accounts import sign_in
+
+                self.signed_token = sign_in(self.email, PASSWORD)
+                self.signed_at = time.monotonic()
+            return self.signed_token
 
 
 @dataclass
