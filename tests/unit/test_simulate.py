@@ -184,6 +184,29 @@ def test_backfill_counts_held_entries_as_stock_and_closed_or_far_call_backs_not(
     assert len(over(3)) == 1
 
 
+@pytest.mark.parametrize(("added", "violations"), [(2, 0), (3, 1)])
+def test_backfill_does_not_count_an_add_of_the_same_tick_as_stock(
+    added: int, violations: int
+) -> None:
+    """The 40-caller week, Wednesday 10:00: a caller's refill saw 38 in stock and added 2 while
+    the staff's county add of the same tick (94 entries, the same simulated instant) landed."""
+    at = pacific(2, 10)
+    before = at - timedelta(hours=1)
+    entries = [
+        checks.QueuedEntry(f"e{i}", f"l{i}", "default", 3, before, None, "b0", "r")
+        for i in range(38)
+    ] + [
+        checks.QueuedEntry(f"s{i}", f"m{i}", "default", 1, at, None, "staff", "r")
+        for i in range(94)
+    ] + [
+        checks.QueuedEntry(f"r{i}", f"n{i}", "default", 99, at, None, "b1", "r")
+        for i in range(added)
+    ]  # fmt: skip
+    refill = checks.Refill("default", at, added, "b1")
+
+    assert len(checks.backfill_over([refill], entries, {"default": 40})) == violations
+
+
 def test_backfill_does_not_count_an_entry_deferred_past_the_horizon() -> None:
     at = pacific(0, 12)
     before = at - timedelta(hours=1)

@@ -1,7 +1,7 @@
 """`make simulate`: a week on the production configuration, on a clock the harness advances.
 
-    .venv/bin/python -m tools.simulate                        # the week, 12 callers at the peak
-    .venv/bin/python -m tools.simulate --callers 40           # the issue's peak (about 1 h here)
+    .venv/bin/python -m tools.simulate                        # the week, 40 callers at the peak
+    .venv/bin/python -m tools.simulate --callers 12           # a smaller week
     .venv/bin/python -m tools.simulate --days 1 --callers 6 --places 400
     .venv/bin/python -m tools.simulate --provoke outside_window --hours 4 --start-hour 14
 

@@ -6,7 +6,7 @@ The soak's checks (tools/soak/invariants.py) are reused where they already say t
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -122,7 +122,12 @@ def backfill_over(
     """A refill adds at most the queue's shortfall. Stock, as the product defines it
     (`routing.BACKFILL_HORIZON`): every open entry callable within the horizon, held ones and
     those deferred to an opening included; a call-back's next stay that vests beyond the
-    horizon is not stock, nor is an entry deferred (per its `defer` change) past it."""
+    horizon is not stock, nor is an entry deferred (per its `defer` change) past it.
+
+    Actions of one tick run together at one simulated instant: entries others add at the
+    refill's very instant are concurrent with it (it may have counted before they landed), so
+    they are not stock for it; entries closed at that instant are not stock either. The stock
+    is the least the refill could have seen."""
     added: dict[str, list[datetime]] = defaultdict(list)
     closed: dict[str, list[datetime]] = defaultdict(list)
     by_bulk: dict[str | None, list[datetime]] = defaultdict(list)
@@ -141,15 +146,18 @@ def backfill_over(
     def upto(values: list[datetime], at: datetime) -> int:
         return bisect_right(values, at)
 
+    def before(values: list[datetime], at: datetime) -> int:
+        return bisect_left(values, at)
+
     found = []
     for refill in sorted(refills, key=lambda r: r.at):
         at, q = refill.at, refill.queue
-        open_then = upto(added[q], at) - upto(closed[q], at)
-        own = upto(by_bulk[refill.bulk_id], at) if refill.bulk_id else 0
+        open_then = before(added[q], at) - upto(closed[q], at)
+        own = before(by_bulk[refill.bulk_id], at) if refill.bulk_id else 0
         later = sum(
             1
             for e in vesting_later[q]
-            if e.added_at <= at
+            if e.added_at < at
             and (e.closed_at is None or e.closed_at > at)
             and _unavailable_until(e, at) > at + BACKFILL_HORIZON
         )

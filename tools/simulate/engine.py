@@ -1,9 +1,11 @@
-"""The simulated week's shell: stack, data, a clock the harness advances, actors, the dispatcher.
+"""The simulated week: its options, data, people and the event loop that runs them.
 
 Discrete events on simulated time: every actor (a caller, staff) is a generator that acts and
 yields when it next wants to act. Actions due at the same tick run together in a small thread
-pool (real races), then the Cloud Tasks stand-in delivers the lease tasks that came due, then
-the clock jumps to the next moment anything is due. Nothing waits on the wall clock.
+pool (real races), then the Cloud Tasks stand-in (`lease_tasks`) delivers the lease tasks that
+came due, then the clock (`clock`) jumps to the next moment anything is due. Nothing waits on
+the wall clock. The functions run in process (`functions`), with production's settings
+(`production`).
 """
 
 from __future__ import annotations
@@ -11,14 +13,12 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
-import os
 import random
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +26,9 @@ from typing import Any
 
 from tools import stack as stacklib
 from tools.simulate import people, places
+from tools.simulate.clock import SimClock
+from tools.simulate.functions import Functions, Reply
+from tools.simulate.lease_tasks import TASK_MAX_ATTEMPTS, Dispatcher, tasks_client
 from tools.soak.invariants import Call
 
 ROOT = stacklib.ROOT
@@ -33,20 +36,12 @@ DATA = ROOT.parent / "shared" / "data"
 SNAPSHOT = "vaccinateca-locations-2021-03-01.json"
 COUNTIES = "vaccinateca-counties-2021-03-01.json"
 PROVIDERS = "vaccinateca-providers-2021-03-01.json"
-SOURCE = ROOT / "functions" / "main.py"
 PASSWORD = "simulate-password-1"
+# How old (in wall time) an ID token may get before its person signs in again: they last an hour.
+TOKEN_REFRESH = timedelta(minutes=45)
 # Monday 2 June 2031, 00:00 Pacific: far enough ahead that no task is ever due in real time,
 # and a week without a daylight-saving change.
 WEEK_START = datetime(2031, 6, 2, 7, 0, tzinfo=UTC)
-# Where lease tasks point (only this harness delivers them; nothing listens there).
-FUNCTIONS_BASE = "http://simulate.invalid/functions"
-# Cloud Tasks' retry policy as deploy.sh sets it.
-TASK_MIN_BACKOFF = 10.0
-TASK_MAX_BACKOFF = 600.0
-TASK_MAX_DOUBLINGS = 5
-TASK_MAX_ATTEMPTS = 20
-# Delivered tasks the emulator may still list before the queue is compacted.
-COMPACT_AT = 400
 # Available entries of one (queue, group) the inversion check reads at most per tick.
 INVERSION_SCAN = 60
 PROVOCATIONS = (
@@ -65,9 +60,8 @@ PROVOCATIONS = (
 @dataclass(frozen=True)
 class Options:
     days: int = 7
-    # Callers on duty at the weekday peak. The issue's 40 does not fit the 15-minute budget on
-    # this 2-core machine (docs/simulation.md, "Scale and time"): `--callers 40` runs it.
-    callers: int = 12
+    # Callers on duty at the weekday peak: the issue's "about 40".
+    callers: int = 40
     seed: int = 16
     provoke: str | None = None
     # Snapshot rows used (None: all 7,772) and generated places per split-zone town.
@@ -91,229 +85,6 @@ class Options:
         return start, start + timedelta(hours=hours)
 
 
-# --- the functions, in process ------------------------------------------------------------
-
-
-@dataclass
-class Reply:
-    status: int
-    body: Any
-    headers: dict[str, str]
-
-
-class Functions:
-    """Every function through functions-framework's app factory, each request recorded."""
-
-    def __init__(self, clock: SimClock) -> None:
-        self._apps: dict[str, Any] = {}
-        self._lock = threading.Lock()
-        self.clock = clock
-        self.calls: list[Call] = []
-
-    def app(self, function: str) -> Any:
-        with self._lock:
-            if function not in self._apps:
-                import functions_framework
-
-                self._apps[function] = functions_framework.create_app(  # type: ignore[no-untyped-call]
-                    function, str(SOURCE)
-                )
-            return self._apps[function]
-
-    def call(
-        self,
-        function: str,
-        uid: str,
-        token: str | None,
-        *,
-        json_body: Any = None,
-        params: dict[str, str] | None = None,
-        headers: dict[str, str] | None = None,
-        method: str = "POST",
-        held: tuple[str | None, str | None] = (None, None),
-    ) -> Reply:
-        all_headers = dict(headers or {})
-        if token is not None:
-            all_headers["Authorization"] = f"Bearer {token}"
-        started = self.clock.now.timestamp()
-        wall = time.perf_counter()
-        response = (
-            self.app(function)
-            .test_client()
-            .open("/", method=method, json=json_body, query_string=params, headers=all_headers)
-        )
-        body = response.get_json(silent=True)
-        body = body if body is not None else response.get_data(as_text=True)
-        error = body.get("error") if isinstance(body, dict) else None
-        about, seq = held, None
-        if function == "requestCall" and response.status_code == 200 and "lease" in body:
-            lease = body["lease"]
-            about, seq = (lease.get("entry_id"), body.get("id")), lease.get("claim_seq")
-        call = Call(
-            function=function,
-            status=response.status_code,
-            started=started,
-            ms=(time.perf_counter() - wall) * 1000,
-            caller=uid,
-            entry_id=about[0],
-            location_id=about[1],
-            claim_seq=seq,
-            error=error,
-        )
-        with self._lock:
-            self.calls.append(call)
-        return Reply(response.status_code, body, dict(response.headers))
-
-
-class SimClock:
-    """The functions' clock (`shared.clock.now`), advanced only by the harness."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def read(self) -> datetime:
-        moment = self.now
-        return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
-
-    @contextmanager
-    def installed(self) -> Iterator[None]:
-        from shared.base import clock
-
-        saved = clock.now
-        clock.now = self.read
-        try:
-            yield
-        finally:
-            clock.now = saved
-
-
-# --- Cloud Tasks, delivered by the harness -------------------------------------------------
-
-
-@dataclass
-class TaskState:
-    attempts: int = 0
-    next_try: datetime | None = None
-
-
-@dataclass
-class Dispatcher:
-    """Cloud Tasks' dispatch on simulated time, over the real Tasks emulator.
-
-    The queue is paused, so the emulator itself never dispatches. Each tick lists its tasks
-    (ListTasks) and delivers each one whose schedule_time has passed to expireClaim with Cloud
-    Tasks' headers; a non-2xx answer is retried with the queue's backoff (deploy.sh). The
-    emulator has no DeleteTask: a delivered task is remembered as done, and now and then the
-    queue is compacted (PurgeQueue, then CreateTask of every task not done) while the harness
-    is its only writer.
-    """
-
-    client: Any
-    queue_path: str
-    functions: Functions
-    lose_tasks: bool = False
-    states: dict[str, TaskState] = field(default_factory=dict)
-    done: set[str] = field(default_factory=set)
-    delivered: int = 0
-    retried: int = 0
-    lost: int = 0
-    compactions: int = 0
-
-    def pause(self) -> None:
-        self.client.pause_queue(name=self.queue_path)
-
-    def resume(self) -> None:
-        self.client.resume_queue(name=self.queue_path)
-
-    def tick(self, now: datetime) -> datetime | None:
-        """Deliver what is due; answers when the next task comes due (None: no task)."""
-        tasks = list(self.client.list_tasks(parent=self.queue_path))
-        waiting: list[datetime] = []
-        for task in tasks:
-            if task.name in self.done:
-                continue
-            if not task.http_request.url.startswith(FUNCTIONS_BASE):
-                continue  # another stack's task (a shared test emulator): not ours to deliver
-            due = self._due(task)
-            if due > now:
-                waiting.append(due)
-                continue
-            if self.lose_tasks:
-                self.done.add(task.name)
-                self.lost += 1
-            elif self._deliver(task, now):
-                self.done.add(task.name)
-                self.states.pop(task.name, None)
-            else:
-                waiting.append(self._due(task))
-        if len(self.done) >= COMPACT_AT:
-            self.compact()
-        return min(waiting, default=None)
-
-    def compact(self) -> None:
-        tasks = list(self.client.list_tasks(parent=self.queue_path))
-        self.client.purge_queue(name=self.queue_path)
-        for task in tasks:
-            if task.name not in self.done:
-                self.client.create_task(parent=self.queue_path, task=_fresh(task))
-        self.done.clear()
-        self.compactions += 1
-
-    def _due(self, task: Any) -> datetime:
-        state = self.states.get(task.name)
-        if state is not None and state.next_try is not None:
-            return state.next_try
-        moment: datetime = task.schedule_time
-        return moment.astimezone(UTC)
-
-    def _deliver(self, task: Any, now: datetime) -> bool:
-        state = self.states.setdefault(task.name, TaskState())
-        short = task.name.rsplit("/", 1)[-1]
-        headers = {
-            "Content-Type": "application/json",
-            "X-CloudTasks-QueueName": self.queue_path.rsplit("/", 1)[-1],
-            "X-CloudTasks-TaskName": short,
-            "X-CloudTasks-TaskRetryCount": str(state.attempts),
-            "X-CloudTasks-TaskExecutionCount": str(state.attempts),
-            "X-CloudTasks-TaskETA": f"{task.schedule_time.timestamp():.6f}",
-            "User-Agent": "Google-Cloud-Tasks",
-        }
-        reply = self.functions.call(
-            "expireClaim", "cloud-tasks", None, json_body=json.loads(task.http_request.body),
-            headers=headers,
-        )  # fmt: skip
-        state.attempts += 1
-        if 200 <= reply.status < 300:
-            self.delivered += 1
-            return True
-        self.retried += 1
-        if state.attempts >= TASK_MAX_ATTEMPTS:
-            return True  # Cloud Tasks gives up too
-        backoff = min(
-            TASK_MIN_BACKOFF * 2 ** min(state.attempts - 1, TASK_MAX_DOUBLINGS), TASK_MAX_BACKOFF
-        )
-        state.next_try = now + timedelta(seconds=backoff)
-        return False
-
-
-def _fresh(task: Any) -> Any:
-    """A task as CreateTask takes it again (name, schedule, request)."""
-    from google.cloud import tasks_v2
-
-    return tasks_v2.Task(
-        name=task.name, schedule_time=task.schedule_time, http_request=task.http_request
-    )
-
-
-def tasks_client(host: str) -> Any:
-    import grpc
-    from google.cloud import tasks_v2
-    from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
-
-    channel = grpc.insecure_channel(host)
-    return tasks_v2.CloudTasksClient(transport=CloudTasksGrpcTransport(channel=channel))
-
-
 # --- the run -------------------------------------------------------------------------------
 
 
@@ -322,8 +93,24 @@ class Person:
     index: int
     uid: str
     email: str
-    token: str
+    signed_token: str
     groups: list[str]
+    signed_at: float = field(default_factory=time.monotonic)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def token(self) -> str:
+        """Their ID token; signed in again once it is `TOKEN_REFRESH` old (wall time).
+
+        Tokens expire an hour after sign-in on the wall clock, and a long run on a busy machine
+        can take longer than that."""
+        with self._lock:
+            if time.monotonic() - self.signed_at > TOKEN_REFRESH.total_seconds():
+                from tools.accounts import sign_in
+
+                self.signed_token = sign_in(self.email, PASSWORD)
+                self.signed_at = time.monotonic()
+            return self.signed_token
 
 
 @dataclass
@@ -367,11 +154,11 @@ class Simulation:
             self.functions,
             lose_tasks=options.provoke == "attempt_not_ended",
         )
-        from google.cloud import firestore
+        from tools.bench.rpc_count import RpcCounter, counting_client
 
         # The harness's own reads go through a client of their own: not counted as the
         # functions' reads.
-        self.db = firestore.Client(project=project)
+        self.db = counting_client(project, RpcCounter(record_queries=False), single_threaded=True)
         self._held: dict[str, tuple[str, int, datetime]] = {}
         self._held_lock = threading.Lock()
         self.abandon_first = options.provoke == "attempt_not_ended"
@@ -948,113 +735,6 @@ def _week_of(text: str) -> list[places.Span]:
     from shared.domain.contact_hours import parse_window
 
     return [(s.weekday, s.start, min(s.end, places.DAY)) for s in parse_window(text)]
-
-
-# --- settings as production has them -------------------------------------------------------
-
-
-def production_settings(provoke: str | None) -> dict[str, str]:
-    """deploy.sh's settings; the emulators' lack of OIDC is the one local allowance."""
-    settings = {
-        "FUNCTIONS_BASE_URL": FUNCTIONS_BASE,
-        "TASKS_QUEUE": stacklib.TASKS_QUEUE,
-        "TASKS_LOCATION": stacklib.REGION,
-        "FUNCTION_REGION": stacklib.REGION,
-        "SKIP_TASK_AUTH": "true",
-    }
-    if provoke == "rate_limited_human":
-        # A limit far below production's 20 a minute: two requests an hour.
-        settings |= {"RATE_LIMIT_REQUEST_CALL": "2", "RATE_LIMIT_WINDOW_SECONDS": "3600"}
-    return settings
-
-
-# Settings a local stack sets that production does not: removed for the run.
-NOT_PRODUCTION = (
-    "CONTACT_WINDOWS",
-    "DEFAULT_CONTACT_WINDOW",
-    "CLAIM_LEASE_SECONDS",
-    "EXTEND_STEP_SECONDS",
-    "MAX_LEASE_SECONDS",
-    "CANDIDATE_WINDOW",
-    "RATE_LIMIT_REQUEST_CALL",
-    "RATE_LIMIT_SUBMIT_REPORT",
-    "RATE_LIMIT_LEASE",
-    "RATE_LIMIT_BULK",
-    "RATE_LIMIT_WINDOW_SECONDS",
-)
-
-
-@contextmanager
-def provoked(kind: str | None) -> Iterator[None]:
-    """Faults that change the service for the whole run (the others act once, midway)."""
-    with ExitStack() as stack:
-        if kind == "outside_window":
-            from shared.services.caller import calls
-
-            saved_opening = calls.opening_of
-            calls.opening_of = lambda contact, location, now: now
-            stack.callback(setattr, calls, "opening_of", saved_opening)
-        elif kind == "priority_inversion":
-            from shared.domain import selection
-
-            saved_order = selection.groups_in_order
-            selection.groups_in_order = lambda groups=(1, 2, 3, 4, 99): sorted(
-                set(groups), reverse=True
-            )
-            stack.callback(setattr, selection, "groups_in_order", saved_order)
-        elif kind == "backfill_over":
-            from shared.domain import routing
-
-            saved_shortfall = routing.shortfall
-            routing.shortfall = lambda minimum, stock: minimum
-            stack.callback(setattr, routing, "shortfall", saved_shortfall)
-        yield
-
-
-@contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
-    from shared.adapters.config import get_settings
-
-    saved = dict(os.environ)
-    for key in NOT_PRODUCTION:
-        os.environ.pop(key, None)
-    os.environ.update(values)
-    get_settings.cache_clear()
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        get_settings.cache_clear()
-
-
-def fresh_instances() -> None:
-    """Forget what earlier runs in this process left in the functions' per-instance memory.
-
-    A run is a fresh deployment: a test session runs several, with the same users on the same
-    simulated moments, so a rate-limit window one run found full (`rate_limits._full`, keyed by
-    user and window start) would refuse the next run's callers.
-    """
-    from shared.records import rate_limits
-    from shared.services.caller import calls, lease_tasks
-
-    rate_limits._full.clear()
-    rate_limits._taken.clear()
-    calls._levels.clear()
-    calls._urgent.clear()
-    calls._references.clear()
-    lease_tasks._kept["here"] = False
-
-
-def counted_store(project: str) -> Any:
-    """Make the functions' Firestore client one whose reads are counted (the emulator only)."""
-    from shared.adapters import store
-    from tools.bench.rpc_count import RpcCounter, counting_client
-
-    counter = RpcCounter()
-    client = counting_client(project, counter)
-    store._clients._values[project] = client
-    return counter
 
 
 def wall() -> Callable[[], float]:
