@@ -60,7 +60,11 @@ def save(db: Client, queue: Queue) -> None:
 def rebuild(db: Client) -> None:
     """Rewrite the routing document from the collection (after queues were deleted by a tool)."""
     rows = [q.model_dump(mode="python") for q in sorted(stored(db), key=lambda q: q.id)]
-    routing_ref(db).set({"queues": rows})
+    if rows:
+        routing_ref(db).set({"queues": rows})
+    elif routing_ref(db).get().exists:
+        # No queue left: no routing document, as before the first save.
+        routing_ref(db).delete()
 
 
 def get(db: Client, name: str) -> Queue:
