@@ -26,6 +26,7 @@ from typing import Any
 
 from tools import stack as stacklib
 from tools.simulate import people, places
+from tools.simulate.checks import VIOLATIONS
 from tools.simulate.clock import SimClock
 from tools.simulate.functions import Functions, Reply
 from tools.simulate.lease_tasks import TASK_MAX_ATTEMPTS, Dispatcher, tasks_client
@@ -44,17 +45,8 @@ TOKEN_REFRESH = timedelta(minutes=45)
 WEEK_START = datetime(2031, 6, 2, 7, 0, tzinfo=UTC)
 # Available entries of one (queue, group) the inversion check reads at most per tick.
 INVERSION_SCAN = 60
-PROVOCATIONS = (
-    "outside_window",
-    "priority_inversion",
-    "backfill_over",
-    "lost",
-    "double_hold",
-    "two_per_caller",
-    "attempt_not_ended",
-    "report_missing",
-    "rate_limited_human",
-)
+# Every invariant has a fault that breaks it (`--provoke NAME`).
+PROVOCATIONS = VIOLATIONS
 
 
 @dataclass(frozen=True)

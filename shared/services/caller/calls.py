@@ -264,14 +264,13 @@ def claim_drawn(
     try:
         batch.commit()
     except AlreadyExists as exc:
-        if scheduled is not None:
-            scheduled.result()
         # The entry's fence named in the refusal: it changed since the draw (most often
         # another caller claimed it), so there is nothing to repair; move on to the next.
         lost = f"/{store.ENTRY_CHANGES}/" in str(exc)
         raise (EntryTaken if lost else Contention)(entry.id) from None
-    if scheduled is not None:
-        scheduled.result()
+    finally:
+        if scheduled is not None:
+            scheduled.result()
     return Taken(claimed, new=True)
 
 
