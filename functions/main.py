@@ -53,7 +53,7 @@ def checkAuth(call: Call[None, None]) -> Answer:
     "GET",
     role="caller",
     limit="requestCall",
-    limit_overlaps=True,
+    limit_folds=True,
     query=f"{CALLER}.calls:CallQuery",
     answer="shared.domain.caller_view:CallView",
     errors=(404,),
@@ -63,7 +63,7 @@ def requestCall(call: Call[CallQuery, None]) -> Answer:
     from shared.services.caller import calls
 
     return calls.serve_call(
-        call.db, call.settings, call.user, call.query, call.now, admitted=call.admitted
+        call.db, call.settings, call.user, call.query, call.now, admission=call.admission
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,10 @@ Fetch = Callable[[int, int], Sequence[str]]
 FetchMany = Callable[[int, list[int]], dict[int, list[str]]]
 # Cells one read may prefetch at most (Firestore's array-contains-any takes 30 values).
 MAX_PREFETCH = 10
+# How many candidates' worth of cells a read prefetches: with the expected number of tries
+# for one candidate (1.0), every prefetched cell misses about one time in three (about
+# (1 - 1/t)**t), and the request reads again: a round trip more.
+PREFETCH_TRIES = 1.0
 # Below this many slots a cell holding a few entries is often full (its entries cannot be
 # drawn at that level): measured 0.94x as often at 8. Settings refuse less (docs/concurrency.md).
 MIN_CAPACITY = 16
@@ -137,7 +142,8 @@ class CellDraw:
             return []
         known = [len(ids) for (level, _), ids in self.seen.items() if level == self.level]
         fill = sum(known) / len(known) if known else self.capacity / 4
-        wanted = min(MAX_PREFETCH, max(1, -(-self.capacity // max(1, round(fill)))))
+        tries = PREFETCH_TRIES * self.capacity / max(1, round(fill))
+        wanted = min(MAX_PREFETCH, max(1, math.ceil(tries)))
         self.ahead_level = self.level
         self.ahead = [self.rng.randrange(2**self.level) for _ in range(wanted - 1)]
         return self.ahead

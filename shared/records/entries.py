@@ -185,6 +185,14 @@ def skip_failed_claims(db: Client, uid: str, through: int) -> None:
     db.collection(store.CALLERS).document(uid).set({"id": uid, "skipped": through}, merge=True)
 
 
+def may_hold(caller: Caller, now: datetime) -> bool:
+    """Whether the caller's document leaves a running lease possible (then `held_lease` reads)."""
+    current = caller.current
+    if current is None or current.same(caller.ended):
+        return False
+    return current.until is None or current.until > now
+
+
 def held_lease(
     db: Client, tx: Transaction | None, caller: Caller, now: datetime
 ) -> tuple[Entry, Attempt] | None:
@@ -194,9 +202,7 @@ def held_lease(
     claim, and its end (as claimed or extended) not passed; then in one round trip.
     """
     current = caller.current
-    if current is None or current.same(caller.ended):
-        return None
-    if current.until is not None and current.until <= now:
+    if current is None or not may_hold(caller, now):
         return None
     entry_ref = db.collection(store.ENTRIES).document(current.entry_id)
     attempt_ref = db.collection(store.ATTEMPTS).document(

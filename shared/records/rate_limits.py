@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from shared.domain.rate_policy import Limit, counter_id, refusal, window_of
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from google.cloud.firestore import Client
 
 # Counter documents live this long past their window, for Firestore's TTL policy to delete.
@@ -80,3 +82,82 @@ def charge(db: Client, uid: str, limit: Limit, now: datetime) -> None:
             del _full[stale]
         _full[key] = window.end
     raise refusal(limit, window, now)
+
+
+class Admission:
+    """One request's charge, settled on its own (`settle`) or inside the request's first
+    commit (`fold`): a claim then creates its slot in its own commit, one RPC less."""
+
+    def __init__(self, db: Client, uid: str, limit: Limit, now: datetime) -> None:
+        self.db = db
+        self.uid = uid
+        self.limit = limit
+        self.now = now
+        self.settled = not limit.enabled
+        self._folded: tuple[str, int] | None = None
+        self._running: Future[None] | None = None
+
+    def begin(self) -> None:
+        """Start the charge beside the request's reads, for a request that will not claim."""
+        if not self.settled and self._running is None:
+            from shared.base import overlap
+
+            self._running = overlap.submit(charge, self.db, self.uid, self.limit, self.now)
+
+    def settle(self) -> None:
+        """Charge now unless already charged; TooMany (429) when over the limit."""
+        if self.settled:
+            return
+        if self._running is not None:
+            self._running.result()
+        else:
+            charge(self.db, self.uid, self.limit, self.now)
+        self.settled = True
+
+    def fold(self, batch: Any) -> bool:
+        """Create the slot this process would try first as `batch`'s next write (make it the
+        first: on the emulator a failed commit keeps the writes before the failing one).
+
+        False when there is nothing to fold: charged already, or charged now because no free
+        slot is expected (TooMany if over the limit, without a write).
+        """
+        if self.settled or self._running is not None:
+            self.settle()
+            return False
+        window = window_of(self.now, self.limit.window_seconds)
+        key = counter_id(self.uid, self.limit, window)
+        with _full_lock:
+            if key in _full:
+                raise refusal(self.limit, window, self.now)
+            n = _taken.get(key, 0) + 1
+        if n > self.limit.count:
+            self.settle()
+            return False
+        from shared.adapters.store import RATE_LIMITS
+
+        slot = {"window": key, "uid": self.uid, "at": self.now, "expires_at": window.end + KEEP}
+        batch.create(self.db.collection(RATE_LIMITS).document(f"{key}-{n}"), slot)
+        self._folded = (key, n)
+        return True
+
+    def committed(self) -> None:
+        """The commit holding the folded slot succeeded: the request is charged."""
+        if self._folded is not None:
+            key, n = self._folded
+            with _full_lock:
+                if len(_taken) > MAX_REMEMBERED:
+                    _taken.clear()
+                _taken[key] = max(n, _taken.get(key, 0))
+            self._folded = None
+            self.settled = True
+
+    def failed(self, slot_taken: bool) -> None:
+        """The commit holding the folded slot failed: the charge is still to be made.
+
+        `slot_taken`: the slot itself was found taken, so the next charge starts after it.
+        """
+        if self._folded is not None and slot_taken:
+            key, n = self._folded
+            with _full_lock:
+                _taken[key] = max(n, _taken.get(key, 0))
+        self._folded = None

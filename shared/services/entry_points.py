@@ -21,14 +21,13 @@ from shared.adapters import web
 from shared.base import logs
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
-
     import flask
     from google.cloud.firestore import Client
 
     from shared.adapters.auth import Role, User
     from shared.adapters.config import Settings
     from shared.domain.rate_policy import Bucket
+    from shared.records.rate_limits import Admission
 
 # "scheduler": Cloud Scheduler's OIDC token, or a staff member's ID token (by hand).
 Access = Literal["caller", "staff", "any", "task", "scheduler"]
@@ -57,9 +56,10 @@ class Declaration:
     query: str | None = None
     body: str | None = None
     limit: Bucket | None = None
-    # The rate-limit charge runs beside the handler's reads instead of before them; the
-    # handler calls `Call.admitted` before its first write (requestCall: one round trip less).
-    limit_overlaps: bool = False
+    # The rate-limit charge is left to the handler: it folds the slot into its first commit
+    # (`Call.admission`) or settles it (`Call.admitted`) before any other write; whatever it
+    # did not settle is settled before answering (requestCall: one RPC less per claim).
+    limit_folds: bool = False
     # Refusals beyond those every declaration implies (401/403 by role, 400 for a request
     # model, 413 for a body, 429 for a limit); published in the OpenAPI document.
     errors: tuple[int, ...] = ()
@@ -92,12 +92,12 @@ class Call(Generic[Q, B]):
         self._user = user
         self.query = query
         self.body = body
-        self._charge: Future[None] | None = None
+        self.admission: Admission | None = None
 
     def admitted(self) -> None:
-        """Wait for an overlapping rate-limit charge: TooMany (429) if it refused the request."""
-        if self._charge is not None:
-            self._charge.result()
+        """Settle a charge left to the handler: TooMany (429) if it refuses the request."""
+        if self.admission is not None:
+            self.admission.settle()
 
     @property
     def user(self) -> User:
@@ -200,7 +200,7 @@ class Functions:
         query: str | None = None,
         body: str | None = None,
         limit: Bucket | None = None,
-        limit_overlaps: bool = False,
+        limit_folds: bool = False,
         errors: tuple[int, ...] = (),
     ) -> Callable[[Handler], Callable[[flask.Request], flask.Response]]:
         """Declare an HTTP function: the decorated handler gets a `Call`, answers `answer`."""
@@ -217,7 +217,7 @@ class Functions:
                 query=query,
                 body=body,
                 limit=limit,
-                limit_overlaps=limit_overlaps,
+                limit_folds=limit_folds,
                 errors=errors,
                 summary=doc.splitlines()[0] if doc else "",
             )
@@ -269,10 +269,8 @@ def prepare(declaration: Declaration, request: flask.Request) -> Call[Any, Any]:
     call: Call[Any, Any] = Call(request, settings, user, query, body)
     if declaration.limit is not None:
         assert user is not None
-        if declaration.limit_overlaps:
-            from shared.base import overlap
-
-            call._charge = overlap.submit(charge, user, declaration.limit, settings)
+        if declaration.limit_folds:
+            call.admission = admission(user, declaration.limit, settings)
         else:
             charge(user, declaration.limit, settings)
     return call
@@ -322,6 +320,16 @@ def charge(user: User, bucket: Bucket, settings: Settings) -> None:
 
     limit = settings.rate_limit(bucket)
     rate_limits.charge(store.client(settings.project_id), user.uid, limit, clock.now())
+
+
+def admission(user: User, bucket: Bucket, settings: Settings) -> Admission:
+    """The request's charge against the user's limit for `bucket`, for the handler to make."""
+    from shared.adapters import store
+    from shared.base import clock
+    from shared.records import rate_limits
+
+    limit = settings.rate_limit(bucket)
+    return rate_limits.Admission(store.client(settings.project_id), user.uid, limit, clock.now())
 
 
 def answer_of(declaration: Declaration, answer: Any) -> Any:

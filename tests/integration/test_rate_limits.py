@@ -106,3 +106,85 @@ def test_simultaneous_requests_admit_at_most_the_limit(
     assert len(admitted) == 5
     assert all(r.headers.get("Retry-After") for r in replies if r.status == 429)
     assert db.collection(store.RATE_LIMITS).count().get()[0][0].value == 5
+
+
+def _slots_of(db: Any, uid: str) -> set[str]:
+    return {
+        s.id for s in db.collection(store.RATE_LIMITS).stream() if (s.to_dict() or {})["uid"] == uid
+    }
+
+
+def _take_slots(db: Any, uid: str, numbers: range) -> None:
+    # As another instance would have: this server's process does not know of them.
+    from datetime import UTC, datetime
+
+    from shared.domain.rate_policy import Limit, counter_id, window_of
+
+    now = datetime.now(UTC)
+    window = window_of(now, int(FOREVER))
+    key = counter_id(uid, Limit("requestCall", LIMIT, int(FOREVER)), window)
+    for n in numbers:
+        db.collection(store.RATE_LIMITS).document(f"{key}-{n}").create(
+            {"window": key, "uid": uid, "at": now, "expires_at": window.end}
+        )
+
+
+def _claims_of(db: Any, uid: str) -> int:
+    return sum((s.to_dict() or {})["holder"] == uid for s in db.collection(store.ATTEMPTS).stream())
+
+
+def test_a_claim_is_charged_by_its_own_commit(
+    limited: HttpApi, db: Any, users: Users, staff_token: str
+) -> None:
+    from tests.integration.factories import add_locations
+    from tests.integration.test_request_call import enqueue
+
+    enqueue(limited, staff_token, add_locations(db, 3, prefix="fold"))
+    token = users.token("limited-fold", ["caller"])
+    uid = users.uid("limited-fold", ["caller"])
+    first = limited.call("requestCall", token, params={"state": "all"})
+    assert first.status == 200, first.body
+    assert "lease" in first.body
+    assert len(_slots_of(db, uid)) == 1
+    # The lease they hold is answered again: charged on its own.
+    again = limited.call("requestCall", token, params={"state": "all"})
+    assert again.status == 200
+    assert again.body["lease"] == first.body["lease"]
+    assert len(_slots_of(db, uid)) == 2
+    assert limited.call("requestCall", token, params={"state": "all"}).status == 429
+    assert _claims_of(db, uid) == 1
+
+
+def test_a_claim_whose_slot_was_taken_elsewhere_is_charged_the_next(
+    limited: HttpApi, db: Any, users: Users, staff_token: str
+) -> None:
+    from tests.integration.factories import add_locations
+    from tests.integration.test_request_call import enqueue
+
+    enqueue(limited, staff_token, add_locations(db, 3, prefix="fold-taken"))
+    token = users.token("limited-fold-taken", ["caller"])
+    uid = users.uid("limited-fold-taken", ["caller"])
+    _take_slots(db, uid, range(1, 2))
+    reply = limited.call("requestCall", token, params={"state": "all"})
+    assert reply.status == 200, reply.body
+    assert "lease" in reply.body
+    assert len(_slots_of(db, uid)) == 2
+    assert _claims_of(db, uid) == 1
+
+
+def test_past_the_limit_a_claim_writes_nothing(
+    limited: HttpApi, db: Any, users: Users, staff_token: str
+) -> None:
+    from tests.integration.factories import add_locations
+    from tests.integration.test_request_call import enqueue
+
+    enqueue(limited, staff_token, add_locations(db, 3, prefix="fold-full"))
+    token = users.token("limited-fold-full", ["caller"])
+    uid = users.uid("limited-fold-full", ["caller"])
+    _take_slots(db, uid, range(1, LIMIT + 1))
+    reply = limited.call("requestCall", token, params={"state": "all"})
+    assert reply.status == 429, reply.body
+    assert _claims_of(db, uid) == 0
+    fences = [s.id for s in db.collection(store.CALLER_LEASES).stream()]
+    assert not [f for f in fences if f.startswith(f"{uid}-")]
+    assert len(_slots_of(db, uid)) == LIMIT

@@ -284,3 +284,24 @@ def test_days_are_pacific_midnights_clipped_to_the_run() -> None:
 def test_caller_hours_follow_the_shift_plan() -> None:
     assert checks.caller_hours(40, pacific(0, 10), pacific(0, 11)) == 40
     assert checks.caller_hours(40, pacific(0, 0), pacific(0, 5)) == 0
+
+
+def test_backfill_does_not_count_an_entry_flagged_for_staff() -> None:
+    """The 40-caller week, Tuesday 16:34 on: refills "over" by one or two while entries whose
+    leases ran out unreported three times were flagged (out of rotation, not stock)."""
+    at = pacific(1, 16.5)
+    before = at - timedelta(hours=1)
+    flagged = checks.flag_spans([("flag", before)])
+    resumed = checks.flag_spans([("flag", before), ("resume", before + timedelta(minutes=5))])
+    entries = [
+        checks.QueuedEntry(
+            "flagged", "l1", "default", 3, before, None, None, "r", None, (), flagged
+        ),
+        checks.QueuedEntry(
+            "resumed", "l2", "default", 3, before, None, None, "r", None, (), resumed
+        ),
+    ]
+    refill = checks.Refill("default", at, 1, "b1")
+
+    assert checks.backfill_over([refill], entries, {"default": 2}) == []
+    assert len(checks.backfill_over([refill], entries[1:] * 2, {"default": 2})) == 1

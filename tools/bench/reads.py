@@ -163,7 +163,6 @@ class Queue:
     def _claims(self, claims: int) -> dict[str, Any]:
         from shared.adapters import store
         from shared.adapters.auth import User
-        from shared.base import overlap
         from shared.domain import contact_hours
         from shared.domain.contact_hours import ContactPolicy
         from shared.domain.leases import LeasePolicy
@@ -176,7 +175,7 @@ class Queue:
         known = indexes()
         reads = rpcs = scanned = queries = trips = 0
         latencies = []
-        # requestCall's production limit, charged beside the first reads as the entry point does.
+        # requestCall's production limit, its slot in the claim's commit as the entry point does.
         limit = Limit(bucket="requestCall", count=20, window_seconds=60)
         for _ in range(claims):
             self.claimed += 1
@@ -187,7 +186,7 @@ class Queue:
             self.counter.reset()
             started = time.perf_counter()
             now = datetime.now(UTC)
-            charge = overlap.submit(rate_limits.charge, self.counted, user.uid, limit, now)
+            admission = rate_limits.Admission(self.counted, user.uid, limit, now)
             answer = calls.request_call(
                 self.counted,
                 user,
@@ -197,9 +196,9 @@ class Queue:
                 DrawPolicy(),
                 # Every place open: the window check runs, as in production, and defers nothing.
                 contact=ContactPolicy(default=contact_hours.ALWAYS),
-                admitted=charge.result,
+                admission=admission,
             )
-            charge.result()
+            admission.settle()
             latencies.append((time.perf_counter() - started) * 1000)
             reads += self.counter.documents
             rpcs += self.counter.total_rpcs

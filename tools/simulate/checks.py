@@ -50,6 +50,12 @@ class QueuedEntry:
     vest_at: datetime | None = None
     # Its deferrals to a place's next opening: (when, until), in order.
     defers: tuple[tuple[datetime, datetime], ...] = ()
+    # When it was flagged for staff (out of rotation) and resumed (None: still flagged).
+    flagged: tuple[tuple[datetime, datetime | None], ...] = ()
+
+    def flagged_at(self, at: datetime) -> bool:
+        """Out of rotation, flagged for staff, at `at` (a flag or resume at `at` counts)."""
+        return any(start <= at and (end is None or end >= at) for start, end in self.flagged)
 
 
 @dataclass(frozen=True)
@@ -122,7 +128,8 @@ def backfill_over(
     """A refill adds at most the queue's shortfall. Stock, as the product defines it
     (`routing.BACKFILL_HORIZON`): every open entry callable within the horizon, held ones and
     those deferred to an opening included; a call-back's next stay that vests beyond the
-    horizon is not stock, nor is an entry deferred (per its `defer` change) past it.
+    horizon is not stock, nor is an entry deferred (per its `defer` change) past it, nor one
+    flagged for staff (out of rotation until resumed, as `available.in_rotation` leaves out).
 
     Actions of one tick run together at one simulated instant: entries others add at the
     refill's very instant are concurrent with it (it may have counted before they landed), so
@@ -133,7 +140,8 @@ def backfill_over(
     by_bulk: dict[str | None, list[datetime]] = defaultdict(list)
     vesting_later: dict[str, list[QueuedEntry]] = defaultdict(list)
     for e in entries:
-        if e.defers or (e.vest_at is not None and e.vest_at > e.added_at + BACKFILL_HORIZON):
+        later_vest = e.vest_at is not None and e.vest_at > e.added_at + BACKFILL_HORIZON
+        if e.defers or e.flagged or later_vest:
             vesting_later[e.queue].append(e)
         added[e.queue].append(e.added_at)
         if e.closed_at is not None:
@@ -159,7 +167,7 @@ def backfill_over(
             for e in vesting_later[q]
             if e.added_at < at
             and (e.closed_at is None or e.closed_at > at)
-            and _unavailable_until(e, at) > at + BACKFILL_HORIZON
+            and (e.flagged_at(at) or _unavailable_until(e, at) > at + BACKFILL_HORIZON)
         )
         stock = open_then - own - later
         allowed = max(minimum.get(q, 0) - stock, 0)
@@ -170,6 +178,19 @@ def backfill_over(
                 f" (minimum {minimum.get(q, 0)}, shortfall {allowed})"
             )
     return found
+
+
+def flag_spans(
+    events: Iterable[tuple[str, datetime]],
+) -> tuple[tuple[datetime, datetime | None], ...]:
+    """An entry's flag and resume changes as (flagged, resumed) spans, in order."""
+    spans: list[tuple[datetime, datetime | None]] = []
+    for event, at in sorted(events, key=lambda e: e[1]):
+        if event == "flag":
+            spans.append((at, None))
+        elif spans and spans[-1][1] is None:
+            spans[-1] = (spans[-1][0], at)
+    return tuple(spans)
 
 
 def _unavailable_until(entry: QueuedEntry, at: datetime) -> datetime:

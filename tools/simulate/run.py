@@ -162,14 +162,18 @@ def collect(sim: engine.Simulation, locations: int) -> checks.History:
         for e in stored
     ]  # fmt: skip
     spans: dict[str, list[tuple[datetime, datetime]]] = {}
+    flags: dict[str, list[tuple[str, datetime]]] = {}
     for s in db.collection("entry_changes").select(["event", "at", "entry_id", "until"]).stream():
         data = s.to_dict() or {}
         if data.get("event") == "defer" and data.get("until") is not None:
             spans.setdefault(str(data.get("entry_id")), []).append((data["at"], data["until"]))
+        if data.get("event") in ("flag", "resume"):
+            flags.setdefault(str(data.get("entry_id")), []).append((data["event"], data["at"]))
     queued = [
         checks.QueuedEntry(e.id, e.location_id, e.queue, e.priority_group, e.added_at,
                            e.closed_at, e.bulk_id, e.reason, e.vest_at,
-                           tuple(sorted(spans.get(e.id, []))))
+                           tuple(sorted(spans.get(e.id, []))),
+                           checks.flag_spans(flags.get(e.id, [])))
         for e in stored
     ]  # fmt: skip
     guards = {

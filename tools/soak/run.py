@@ -470,6 +470,7 @@ def run(options: Options) -> dict[str, Any]:
         violations, figures = check(soak, callers)
         calls = soak.log.snapshot()
         _keep_calls(calls)
+        _keep_several_held(soak)
         return {
             "options": options.__dict__,
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -494,6 +495,43 @@ def _keep_calls(calls: list[inv.Call]) -> None:
     with (stacklib.STATE / "soak-calls.jsonl").open("w") as out:
         for c in calls:
             out.write(json.dumps(c.__dict__) + "\n")
+
+
+def _keep_several_held(soak: Soak) -> None:
+    """For a caller seen holding two entries: their document, claim fences, attempts and the
+    entries' change fences, in `.stack/soak-several-held.json` (what the claims raced on)."""
+    import json
+
+    from shared.adapters import store
+
+    db = store.client(soak.stack.project)
+    holds = _holds(db)
+    several = [h for h, most in inv.most_held_at_once(holds).items() if most > 1]
+    if not several:
+        return
+
+    def docs(collection: str, ids: set[str] | None = None, prefix: str = "") -> dict[str, Any]:
+        return {
+            s.id: s.to_dict()
+            for s in db.collection(collection).stream()
+            if (ids is None or s.id in ids) and s.id.startswith(prefix)
+        }
+
+    found: dict[str, Any] = {}
+    for uid in several:
+        mine = [h for h in holds if h.holder == uid]
+        entry_ids = {h.entry_id for h in mine}
+        found[uid] = {
+            "caller": docs(store.CALLERS, {uid}),
+            "caller_leases": docs(store.CALLER_LEASES, prefix=f"{uid}-"),
+            "attempts": [h.__dict__ for h in mine],
+            "entry_changes": {
+                k: v for k, v in docs(store.ENTRY_CHANGES).items() if v.get("entry_id") in entry_ids
+            },
+        }
+    stacklib.STATE.mkdir(exist_ok=True)
+    with (stacklib.STATE / "soak-several-held.json").open("w") as out:
+        json.dump(found, out, default=str, indent=1)
 
 
 def _during_faults(calls: list[inv.Call], soak: Soak) -> dict[str, int]:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from google.cloud.firestore import Client, Transaction
 
     from shared.adapters.config import Settings
+    from shared.records.rate_limits import Admission
 
 _rng = random.SystemRandom()
 
@@ -84,7 +85,7 @@ def serve_call(
     user: User,
     query: CallQuery,
     now: datetime,
-    admitted: Callable[[], None] | None = None,
+    admission: Admission | None = None,
 ) -> dict[str, Any]:
     """requestCall: `request_call` with the settings' policies; schedules each new lease's end."""
     from shared.services.caller import lease_tasks
@@ -102,7 +103,7 @@ def serve_call(
         settings.draw_policy,
         on_claim=schedule,
         contact=settings.contact_policy,
-        admitted=admitted,
+        admission=admission,
     )
 
 
@@ -115,7 +116,7 @@ def request_call(
     draw: DrawPolicy,
     on_claim: Callable[[Entry], object] | None = None,
     contact: ContactPolicy | None = None,
-    admitted: Callable[[], None] | None = None,
+    admission: Admission | None = None,
 ) -> dict[str, Any]:
     """The location to call next, claimed for `user` unless asked not to.
 
@@ -125,9 +126,11 @@ def request_call(
     to its next opening and the draw goes on. The answer is "nothing to call" only when every
     eligible group was drawn empty; a request that spends its budget first (`draw`) answers
     429 `busy`, so it never falls through to a less urgent group that is not next in line.
-    `admitted` (the rate limit's answer, running beside the first reads) is awaited before
-    the first write.
+    `admission` (the request's rate-limit charge) rides in the claim's commit, or is settled
+    before any other write; the caller settles what is left before answering.
     """
+    if admission is not None and (query.location_id is not None or query.no_claim):
+        admission.begin()
     if query.location_id is not None:
         location = db.collection(store.LOCATIONS).document(query.location_id).get()
         found = store.load(Location, location)
@@ -137,11 +140,14 @@ def request_call(
             )
         return view(db, found)
     caller, saved = caller_and_queues(db, user.uid)
-    if not query.no_claim:
-        held = entries.held_lease(db, None, caller, now) if caller is not None else None
+    if not query.no_claim and caller is not None and entries.may_hold(caller, now):
+        if admission is not None:
+            # Most likely the answer is the lease they hold: no claim to fold the charge into.
+            admission.begin()
+        held = entries.held_lease(db, None, caller, now)
         if held is not None:
             return view_of_entry(db, held[0])
-    gate = admitted or (lambda: None)
+    gate = admission.settle if admission is not None else (lambda: None)
     tried: set[str] = set()
     attempts = deferrals = 0
     groups = caller.groups if caller is not None else []
@@ -180,9 +186,10 @@ def request_call(
         if attempts >= draw.max_claim_attempts:
             raise _busy()
         attempts += 1
-        gate()
         try:
-            taken = _claim(db, entry, caller, user, now, lease, on_claim, drawn_claims)
+            taken = _claim(
+                db, entry, caller, user, now, lease, on_claim, drawn_claims, admission, gate
+            )
         except Contention:
             drawn_claims = False
             continue
@@ -203,16 +210,22 @@ def _claim(
     lease: LeasePolicy,
     on_claim: Callable[[Entry], object] | None,
     drawn: bool,
+    admission: Admission | None,
+    gate: Callable[[], None],
 ) -> Taken:
-    """Claim the drawn entry: in one commit when nothing needs reading, else (and after a
-    failed commit, which may have left a fence to repair) by the claim transaction."""
+    """Claim the drawn entry: in one commit when nothing needs reading (the rate-limit slot
+    in it), else (and after a failed commit, which may have left a fence to repair) by the
+    claim transaction, the charge settled first."""
     if drawn and entry.holder is None:
         try:
-            return claim_drawn(db, entry, caller or Caller(id=user.uid), user, now, lease, on_claim)
+            return claim_drawn(
+                db, entry, caller or Caller(id=user.uid), user, now, lease, on_claim, admission
+            )
         except EntryTaken:
             raise
         except Contention:
             pass
+    gate()
     taken = take(db, entry.id, user, now, lease)
     if taken.new and on_claim is not None:
         on_claim(taken.entry)
@@ -241,6 +254,7 @@ def claim_drawn(
     now: datetime,
     policy: LeasePolicy,
     on_claim: Callable[[Entry], object] | None,
+    admission: Admission | None = None,
 ) -> Taken:
     """Claim an entry as the draw read it, in one commit without reads.
 
@@ -249,29 +263,47 @@ def claim_drawn(
     fails (AlreadyExists) if either changed since. The entry has no unended attempt (its
     holder is None), so nothing else needs reading. Raises Contention when the commit fails;
     the caller then claims through `take`, which reads and repairs what a failure left.
+    The request's rate-limit slot is the commit's first write: a slot found taken fails it
+    before anything is written, and the charge is then made on its own (TooMany if over).
     """
     from google.api_core.exceptions import AlreadyExists
 
     from shared.base import overlap
 
     n = max(caller.claims, caller.skipped) + 1
-    batch = db.batch()
-    claimed = entries.claim(db, batch, entry, None, caller, n, now, policy, user.email)
-    assert claimed is not None, "an entry without an unended attempt is never flagged here"
-    # The lease task beside the commit: its name carries the lease's end, so a task for a
-    # claim whose commit failed is a no-op when it arrives (expireClaim finds no such lease).
-    scheduled = overlap.submit(on_claim, claimed) if on_claim is not None else None
+    scheduled = None
     try:
-        batch.commit()
-    except AlreadyExists as exc:
-        # The entry's fence named in the refusal: it changed since the draw (most often
-        # another caller claimed it), so there is nothing to repair; move on to the next.
-        lost = f"/{store.ENTRY_CHANGES}/" in str(exc)
-        raise (EntryTaken if lost else Contention)(entry.id) from None
+        while True:
+            batch = db.batch()
+            folded = admission is not None and admission.fold(batch)
+            claimed = entries.claim(db, batch, entry, None, caller, n, now, policy, user.email)
+            assert claimed is not None, "an entry without an unended attempt is never flagged"
+            if scheduled is None and on_claim is not None:
+                # The lease task beside the commit: its name carries the lease's end, so a
+                # task for a claim whose commit failed is a no-op when it arrives.
+                scheduled = overlap.submit(on_claim, claimed)
+            try:
+                batch.commit()
+            except AlreadyExists as exc:
+                refused = str(exc)
+                slot_taken = folded and f"/{store.RATE_LIMITS}/" in refused
+                if admission is not None and folded:
+                    admission.failed(slot_taken)
+                if slot_taken:
+                    # Nothing was written: charge on its own (TooMany if over), claim again.
+                    assert admission is not None
+                    admission.settle()
+                    continue
+                # The entry's fence named in the refusal: it changed since the draw (most
+                # often another caller claimed it), so there is nothing to repair.
+                lost = f"/{store.ENTRY_CHANGES}/" in refused
+                raise (EntryTaken if lost else Contention)(entry.id) from None
+            if admission is not None and folded:
+                admission.committed()
+            return Taken(claimed, new=True)
     finally:
         if scheduled is not None:
             scheduled.result()
-    return Taken(claimed, new=True)
 
 
 def _busy() -> TooMany:
