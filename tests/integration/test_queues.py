@@ -212,3 +212,32 @@ def test_an_empty_queue_is_backfilled_once_by_16_concurrent_callers(
     queued = {s.to_dict()["location_id"] for s in db.collection(store.ENTRIES).stream()}
     assert queued == set(ids[1:6])
     assert sum(status == 200 for status, _ in replies) <= 5
+
+
+def test_a_request_draws_from_the_queue_the_callers_current_groups_and_queues_make_first(
+    inproc: InProcessApi, db: Any, staff_token: str, users: Users
+) -> None:
+    """The process starts drawing from the queue it read last for this caller, beside the read
+    of their document and the saved queues: a change of either must win over that guess."""
+    save_queue(inproc, staff_token, name="for-a", groups=["a"], order=0)
+    save_queue(inproc, staff_token, name="for-b", groups=["b"], order=0)
+    enqueue_in(inproc, staff_token, "for-a", add_locations(db, 3, prefix="qa"))
+    enqueue_in(inproc, staff_token, "for-b", add_locations(db, 3, prefix="qb"))
+    uid = users.uid("switcher", ["caller"])
+    token = users.token("switcher", ["caller"])
+
+    def claim_then_release() -> str:
+        reply = inproc.call("requestCall", token, params={"state": "all"})
+        assert reply.status == 200, reply.body
+        released = inproc.call("releaseCall", token, json=reply.body["lease"])
+        assert released.status == 200, released.body
+        return str(reply.body["id"]).split("-")[0]
+
+    set_groups(inproc, staff_token, uid, ["a"])
+    assert [claim_then_release() for _ in range(2)] == ["qa", "qa"]
+    set_groups(inproc, staff_token, uid, ["b"])
+    assert claim_then_release() == "qb"
+    # A queue saved since, now first for them (same order, its name sorts first).
+    save_queue(inproc, staff_token, name="b-urgent", groups=["b"], order=0)
+    enqueue_in(inproc, staff_token, "b-urgent", add_locations(db, 1, prefix="qu"))
+    assert claim_then_release() == "qu"

@@ -102,6 +102,9 @@ def fresh_instances() -> None:
     calls._levels.clear()
     calls._urgent.clear()
     calls._references.clear()
+    calls._known_saved.clear()
+    calls._known_groups.clear()
+    calls._empty.clear()
     lease_tasks._kept["here"] = False
 
 

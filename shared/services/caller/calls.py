@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -139,19 +140,28 @@ def request_call(
                 f"There is no location with id {query.location_id!r}.", error="unknown_location"
             )
         return view(db, found)
-    caller, saved = caller_and_queues(db, user.uid)
+    tried: set[str] = set()
+    guess = _guess(db, user.uid, query, now, draw, tried)
+    try:
+        caller, saved = caller_and_queues(db, user.uid)
+    except BaseException:
+        if guess is not None:
+            guess.drop()
+        raise
+    _remember(db, user.uid, caller, saved)
     if not query.no_claim and caller is not None and entries.may_hold(caller, now):
         if admission is not None:
             # Most likely the answer is the lease they hold: no claim to fold the charge into.
             admission.begin()
         held = entries.held_lease(db, None, caller, now)
         if held is not None:
+            if guess is not None:
+                guess.drop()
             return view_of_entry(db, held[0])
     gate = admission.settle if admission is not None else (lambda: None)
-    tried: set[str] = set()
     attempts = deferrals = 0
     groups = caller.groups if caller is not None else []
-    offers = _offers(db, saved, groups, query, now, draw, tried, contact, gate)
+    offers = _offers(db, saved, groups, query, now, draw, tried, contact, gate, guess)
     # After a lost race the caller's document may be behind: claims then run as transactions.
     drawn_claims = True
     while True:
@@ -326,18 +336,89 @@ def _offers(
     tried: set[str],
     contact: ContactPolicy | None,
     gate: Callable[[], None],
+    guess: Guess | None = None,
 ) -> Iterator[Entry]:
     """Candidates from the caller's eligible queues in fall-through order, each queue's by
-    priority group; a queue below its backfill minimum is refilled before it is drawn from."""
-    for queue in routing.eligible(saved, groups):
-        if queue.backfill_min > 0 and not query.no_claim:
-            opens_at = None if contact is None else partial(opening_of, contact, now=now)
-            gate()
-            backfill.top_up(db, queue, now, opens_at)
-        # Until staff save a queue every entry is in `default`: the draw ignores the field,
-        # so entries stored before it existed are drawn too.
-        name = queue.id if saved else None
-        yield from queue_candidates(db, name, query.state, now, draw, tried)
+    priority group; a queue below its backfill minimum is refilled before it is drawn from.
+    The first queue's draw is `guess`'s when it guessed that queue (already under way)."""
+    try:
+        for queue in routing.eligible(saved, groups):
+            name = _draw_name(queue, saved)
+            if guess is not None and guess.key == (name, query.state) and queue.backfill_min <= 0:
+                drawn, guess = guess, None
+                yield from drawn.candidates()
+                continue
+            if guess is not None:
+                guess.drop()
+                guess = None
+            if queue.backfill_min > 0 and not query.no_claim:
+                opens_at = None if contact is None else partial(opening_of, contact, now=now)
+                gate()
+                backfill.top_up(db, queue, now, opens_at)
+            yield from queue_candidates(db, name, query.state, now, draw, tried)
+    finally:
+        if guess is not None:
+            guess.drop()
+
+
+def _draw_name(queue: Queue, saved: list[Queue]) -> str | None:
+    # Until staff save a queue every entry is in `default`: the draw ignores the field, so
+    # entries stored before it existed are drawn too.
+    return queue.id if saved else None
+
+
+# What this process last read: the saved queues, and each caller's groups. A request starts
+# drawing from the queue they make first while it reads the real ones; the read decides, so a
+# wrong guess costs only its reads (and a stale one is never used).
+_known_saved: dict[str, list[Queue]] = {}
+_known_groups: dict[tuple[str, str], list[str]] = {}
+
+
+@dataclass
+class Guess:
+    """A draw started before the caller's document and the saved queues were read."""
+
+    key: tuple[str | None, str | None]
+    draws: Generator[Entry, None, None]
+    first: Future[Entry | None]
+
+    def candidates(self) -> Iterator[Entry]:
+        """The draw's candidates, as `queue_candidates` would give them."""
+        entry = self.first.result()
+        if entry is None:
+            return
+        yield entry
+        yield from self.draws
+
+    def drop(self) -> None:
+        """Not needed: end the draw once its read is back (never while it runs)."""
+        self.first.add_done_callback(lambda _: self.draws.close())
+
+
+def _guess(
+    db: Client, uid: str, query: CallQuery, now: datetime, draw: DrawPolicy, tried: set[str]
+) -> Guess | None:
+    """Start the draw of the queue this process expects to be the caller's first, if any."""
+    from shared.base import overlap
+
+    saved = _known_saved.get(db.project)
+    if query.location_id is not None or saved is None:
+        return None
+    queues = routing.eligible(saved, _known_groups.get((db.project, uid), []))
+    if not queues or (queues[0].backfill_min > 0 and not query.no_claim):
+        return None
+    name = _draw_name(queues[0], saved)
+    draws = queue_candidates(db, name, query.state, now, draw, tried)
+    # On the waiting pool: the draw waits for its probe, which runs on the main pool.
+    first: Future[Entry | None] = overlap.submit_waiting(next, draws, None)
+    return Guess((name, query.state), draws, first)
+
+
+def _remember(db: Client, uid: str, caller: Caller | None, saved: list[Queue]) -> None:
+    _known_saved[db.project] = saved
+    if len(_known_groups) > 10_000:
+        _known_groups.clear()
+    _known_groups[(db.project, uid)] = caller.groups if caller is not None else []
 
 
 # The group each (queue, state) draw last offered from in this process: the next draw starts
@@ -352,18 +433,46 @@ def queue_candidates(
     now: datetime,
     draw: DrawPolicy,
     tried: set[str],
-) -> Iterator[Entry]:
+) -> Generator[Entry, None, None]:
     """A queue's available entries, the most urgent group's first, in the order to try them.
 
     Drawing group by group costs a query per empty group before the first candidate. So the
     draw starts at the group it last offered from, and one query beside it (`in` the more
     urgent groups, limit 1) tells whether that is still the most urgent with an available
-    entry; only when it is not does the draw go through the groups one by one.
+    entry; only when it is not does the draw go through the groups one by one. A queue this
+    process last found empty is asked once whether it still is (one query, not one a group).
     """
-    from shared.base import overlap
-
     order = selection.groups_in_order()
     key = (queue, state)
+    if key in _empty:
+        if not any_available(db, order, state, now, queue):
+            return
+        _empty.discard(key)
+    offered = False
+    for entry in _by_group(db, key, order, now, draw, tried):
+        offered = True
+        yield entry
+    if not offered:
+        if len(_empty) > 10_000:
+            _empty.clear()
+        _empty.add(key)
+
+
+# The (queue, state) draws this process last found without an available entry.
+_empty: set[tuple[str | None, str | None]] = set()
+
+
+def _by_group(
+    db: Client,
+    key: tuple[str | None, str | None],
+    order: list[int],
+    now: datetime,
+    draw: DrawPolicy,
+    tried: set[str],
+) -> Generator[Entry, None, None]:
+    from shared.base import overlap
+
+    queue, state = key
     start = _urgent.get(key, order[0])
     if start not in order:
         start = order[0]
