@@ -117,6 +117,14 @@ class Client:
                 self._record(function, 0, started, clock, held, "timeout", connection="broken")
                 broken += 1
                 continue
+            except requests.exceptions.ChunkedEncodingError:
+                # The answer was cut mid-body (the functions were killed): the request may
+                # have done its work, as with any broken connection.
+                self._record(function, 0, started, clock, held, "broken", connection="broken")
+                broken += 1
+                self._local.session = None
+                time.sleep(RETRY_PAUSE_SECONDS)
+                continue
             try:
                 body = response.json()
             except ValueError:
