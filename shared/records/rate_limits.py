@@ -96,6 +96,10 @@ class Admission:
         self.settled = not limit.enabled
         self._folded: tuple[str, int] | None = None
         self._running: Future[None] | None = None
+        # A folded slot whose commit failed on a later write: the emulator keeps the writes
+        # before the failing one, so the slot may exist; `request` tells it is this one's.
+        self._maybe_kept: tuple[str, int] | None = None
+        self._request = ""
 
     def begin(self) -> None:
         """Start the charge beside the request's reads, for a request that will not claim."""
@@ -108,11 +112,27 @@ class Admission:
         """Charge now unless already charged; TooMany (429) when over the limit."""
         if self.settled:
             return
+        if self._maybe_kept is not None and self._kept():
+            self.settled = True
+            return
         if self._running is not None:
             self._running.result()
         else:
             charge(self.db, self.uid, self.limit, self.now)
         self.settled = True
+
+    def _kept(self) -> bool:
+        """Whether the failed commit left this request's slot (emulator only): it is charged."""
+        from shared.adapters.store import RATE_LIMITS
+
+        assert self._maybe_kept is not None
+        key, n = self._maybe_kept
+        self._maybe_kept = None
+        found = self.db.collection(RATE_LIMITS).document(f"{key}-{n}").get()
+        if not found.exists or (found.to_dict() or {}).get("request") != self._request:
+            return False
+        _remember_taken(key, n)
+        return True
 
     def fold(self, batch: Any) -> bool:
         """Create the slot this process would try first as `batch`'s next write (make it the
@@ -121,7 +141,7 @@ class Admission:
         False when there is nothing to fold: charged already, or charged now because no free
         slot is expected (TooMany if over the limit, without a write).
         """
-        if self.settled or self._running is not None:
+        if self.settled or self._running is not None or self._maybe_kept is not None:
             self.settle()
             return False
         window = window_of(self.now, self.limit.window_seconds)
@@ -135,7 +155,17 @@ class Admission:
             return False
         from shared.adapters.store import RATE_LIMITS
 
-        slot = {"window": key, "uid": self.uid, "at": self.now, "expires_at": window.end + KEEP}
+        if not self._request:
+            import uuid
+
+            self._request = uuid.uuid4().hex
+        slot = {
+            "window": key,
+            "uid": self.uid,
+            "at": self.now,
+            "expires_at": window.end + KEEP,
+            "request": self._request,
+        }
         batch.create(self.db.collection(RATE_LIMITS).document(f"{key}-{n}"), slot)
         self._folded = (key, n)
         return True
@@ -143,11 +173,7 @@ class Admission:
     def committed(self) -> None:
         """The commit holding the folded slot succeeded: the request is charged."""
         if self._folded is not None:
-            key, n = self._folded
-            with _full_lock:
-                if len(_taken) > MAX_REMEMBERED:
-                    _taken.clear()
-                _taken[key] = max(n, _taken.get(key, 0))
+            _remember_taken(*self._folded)
             self._folded = None
             self.settled = True
 
@@ -156,8 +182,16 @@ class Admission:
 
         `slot_taken`: the slot itself was found taken, so the next charge starts after it.
         """
-        if self._folded is not None and slot_taken:
-            key, n = self._folded
-            with _full_lock:
-                _taken[key] = max(n, _taken.get(key, 0))
+        if self._folded is not None:
+            if slot_taken:
+                _remember_taken(*self._folded)
+            else:
+                self._maybe_kept = self._folded
         self._folded = None
+
+
+def _remember_taken(key: str, n: int) -> None:
+    with _full_lock:
+        if len(_taken) > MAX_REMEMBERED:
+            _taken.clear()
+        _taken[key] = max(n, _taken.get(key, 0))

@@ -188,3 +188,29 @@ def test_past_the_limit_a_claim_writes_nothing(
     fences = [s.id for s in db.collection(store.CALLER_LEASES).stream()]
     assert not [f for f in fences if f.startswith(f"{uid}-")]
     assert len(_slots_of(db, uid)) == LIMIT
+
+
+def test_a_claim_that_lost_its_entry_after_its_slot_is_charged_once(
+    limited: HttpApi, db: Any, users: Users, staff_token: str
+) -> None:
+    """On the emulator a failed commit keeps the writes before the failing one: the slot of a
+    claim whose entry fence was taken stays, and is this request's charge (not a second)."""
+    from shared.domain import leases
+    from tests.integration.factories import add_locations
+    from tests.integration.test_request_call import enqueue
+
+    [location] = add_locations(db, 1, prefix="fold-lost")
+    enqueue(limited, staff_token, [location])
+    guard = db.collection(store.OPEN_ENTRIES).document(location).get().to_dict()
+    entry = db.collection(store.ENTRIES).document(guard["entry_id"]).get().to_dict()
+    # Another change of the entry got there first: its fence is the one this claim needs.
+    fence = leases.change_id(guard["entry_id"], int(entry["version"]) + 1)
+    db.collection(store.ENTRY_CHANGES).document(fence).create({"event": "test", "by": "test"})
+    token = users.token("limited-fold-lost", ["caller"])
+    uid = users.uid("limited-fold-lost", ["caller"])
+
+    reply = limited.call("requestCall", token, params={"state": "all"})
+
+    assert reply.status == 404, reply.body
+    assert len(_slots_of(db, uid)) == 1
+    assert _claims_of(db, uid) == 0
