@@ -115,11 +115,7 @@ def load(model: type[D], snapshot: DocumentSnapshot[Any]) -> D | None:
     """A stored document as its model (the id comes from the document path), None if absent."""
     if not snapshot.exists:
         return None
-    # `to_dict()` deep-copies every field (about a tenth of the harness's CPU in the simulated
-    # week, most of it the draw's documents); validation builds new values anyway, so a
-    # shallow copy of the snapshot's own mapping is enough.
-    kept = getattr(snapshot, "_data", None)
-    data = dict(kept) if isinstance(kept, dict) else (snapshot.to_dict() or {})
+    data = snapshot.to_dict() or {}
     data["id"] = snapshot.id
     return model.model_validate(data)
 
