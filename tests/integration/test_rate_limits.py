@@ -133,15 +133,23 @@ def _claims_of(db: Any, uid: str) -> int:
     return sum((s.to_dict() or {})["holder"] == uid for s in db.collection(store.ATTEMPTS).stream())
 
 
-def test_a_claim_is_charged_by_its_own_commit(
-    limited: HttpApi, db: Any, users: Users, staff_token: str
-) -> None:
+def _places_and_caller(
+    limited: HttpApi, db: Any, users: Users, staff: str, name: str, places: int = 3
+) -> tuple[list[str], str, str]:
+    """`places` queued places, and a caller of their own: the places, token and uid."""
     from tests.integration.factories import add_locations
     from tests.integration.test_request_call import enqueue
 
-    enqueue(limited, staff_token, add_locations(db, 3, prefix="fold"))
-    token = users.token("limited-fold", ["caller"])
-    uid = users.uid("limited-fold", ["caller"])
+    queued = add_locations(db, places, prefix=name)
+    enqueue(limited, staff, queued)
+    caller = f"limited-{name}"
+    return queued, users.token(caller, ["caller"]), users.uid(caller, ["caller"])
+
+
+def test_a_claim_is_charged_by_its_own_commit(
+    limited: HttpApi, db: Any, users: Users, staff_token: str
+) -> None:
+    _, token, uid = _places_and_caller(limited, db, users, staff_token, "fold")
     first = limited.call("requestCall", token, params={"state": "all"})
     assert first.status == 200, first.body
     assert "lease" in first.body
@@ -158,12 +166,7 @@ def test_a_claim_is_charged_by_its_own_commit(
 def test_a_claim_whose_slot_was_taken_elsewhere_is_charged_the_next(
     limited: HttpApi, db: Any, users: Users, staff_token: str
 ) -> None:
-    from tests.integration.factories import add_locations
-    from tests.integration.test_request_call import enqueue
-
-    enqueue(limited, staff_token, add_locations(db, 3, prefix="fold-taken"))
-    token = users.token("limited-fold-taken", ["caller"])
-    uid = users.uid("limited-fold-taken", ["caller"])
+    _, token, uid = _places_and_caller(limited, db, users, staff_token, "fold-taken")
     _take_slots(db, uid, range(1, 2))
     reply = limited.call("requestCall", token, params={"state": "all"})
     assert reply.status == 200, reply.body
@@ -175,12 +178,7 @@ def test_a_claim_whose_slot_was_taken_elsewhere_is_charged_the_next(
 def test_past_the_limit_a_claim_writes_nothing(
     limited: HttpApi, db: Any, users: Users, staff_token: str
 ) -> None:
-    from tests.integration.factories import add_locations
-    from tests.integration.test_request_call import enqueue
-
-    enqueue(limited, staff_token, add_locations(db, 3, prefix="fold-full"))
-    token = users.token("limited-fold-full", ["caller"])
-    uid = users.uid("limited-fold-full", ["caller"])
+    _, token, uid = _places_and_caller(limited, db, users, staff_token, "fold-full")
     _take_slots(db, uid, range(1, LIMIT + 1))
     reply = limited.call("requestCall", token, params={"state": "all"})
     assert reply.status == 429, reply.body
@@ -196,18 +194,13 @@ def test_a_claim_that_lost_its_entry_after_its_slot_is_charged_once(
     """On the emulator a failed commit keeps the writes before the failing one: the slot of a
     claim whose entry fence was taken stays, and is this request's charge (not a second)."""
     from shared.domain import leases
-    from tests.integration.factories import add_locations
-    from tests.integration.test_request_call import enqueue
 
-    [location] = add_locations(db, 1, prefix="fold-lost")
-    enqueue(limited, staff_token, [location])
+    [location], token, uid = _places_and_caller(limited, db, users, staff_token, "fold-lost", 1)
     guard = db.collection(store.OPEN_ENTRIES).document(location).get().to_dict()
     entry = db.collection(store.ENTRIES).document(guard["entry_id"]).get().to_dict()
     # Another change of the entry got there first: its fence is the one this claim needs.
     fence = leases.change_id(guard["entry_id"], int(entry["version"]) + 1)
     db.collection(store.ENTRY_CHANGES).document(fence).create({"event": "test", "by": "test"})
-    token = users.token("limited-fold-lost", ["caller"])
-    uid = users.uid("limited-fold-lost", ["caller"])
 
     reply = limited.call("requestCall", token, params={"state": "all"})
 
