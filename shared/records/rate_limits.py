@@ -14,7 +14,7 @@ import threading
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from shared.domain.rate_policy import Limit, counter_id, refusal, window_of
+from shared.domain.rate_policy import Limit, Window, counter_id, refusal, window_of
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -53,7 +53,7 @@ def charge(db: Client, uid: str, limit: Limit, now: datetime) -> None:
             raise refusal(limit, window, now)
         remembered = _taken.get(key)
     slots = db.collection(RATE_LIMITS)
-    slot = {"window": key, "uid": uid, "at": now, "expires_at": window.end + KEEP}
+    slot = _slot(key, uid, now, window)
     # Most requests are their user's first in a window: slot 1 (or the one after the slot
     # this process last took) is tried without counting; a count is made once a slot is
     # found taken, and before refusing (memory may outlive a wiped database).
@@ -68,10 +68,7 @@ def charge(db: Client, uid: str, limit: Limit, now: datetime) -> None:
                     break
                 n += 1
                 continue
-            with _full_lock:
-                if len(_taken) > MAX_REMEMBERED:
-                    _taken.clear()
-                _taken[key] = max(n, _taken.get(key, 0))
+            _remember_taken(key, n)
             return
         if counted:
             break
@@ -159,13 +156,7 @@ class Admission:
             import uuid
 
             self._request = uuid.uuid4().hex
-        slot = {
-            "window": key,
-            "uid": self.uid,
-            "at": self.now,
-            "expires_at": window.end + KEEP,
-            "request": self._request,
-        }
+        slot = {**_slot(key, self.uid, self.now, window), "request": self._request}
         batch.create(self.db.collection(RATE_LIMITS).document(f"{key}-{n}"), slot)
         self._folded = (key, n)
         return True
@@ -188,6 +179,11 @@ class Admission:
             else:
                 self._maybe_kept = self._folded
         self._folded = None
+
+
+def _slot(key: str, uid: str, now: datetime, window: Window) -> dict[str, Any]:
+    """A slot document: which window, whose, when, and when Firestore's TTL may delete it."""
+    return {"window": key, "uid": uid, "at": now, "expires_at": window.end + KEEP}
 
 
 def _remember_taken(key: str, n: int) -> None:

@@ -314,12 +314,7 @@ def authorise(role: Access, request: flask.Request, settings: Settings) -> User 
 
 def charge(user: User, bucket: Bucket, settings: Settings) -> None:
     """Count the request against the user's limit for `bucket`: 429 when over it."""
-    from shared.adapters import store
-    from shared.base import clock
-    from shared.records import rate_limits
-
-    limit = settings.rate_limit(bucket)
-    rate_limits.charge(store.client(settings.project_id), user.uid, limit, clock.now())
+    admission(user, bucket, settings).settle()
 
 
 def admission(user: User, bucket: Bucket, settings: Settings) -> Admission:

@@ -142,12 +142,7 @@ def request_call(
         return view(db, found)
     tried: set[str] = set()
     guess = _guess(db, user.uid, query, now, draw, tried)
-    try:
-        caller, saved = caller_and_queues(db, user.uid)
-    except BaseException:
-        if guess is not None:
-            guess.drop()
-        raise
+    caller, saved = caller_and_queues(db, user.uid)
     _remember(db, user.uid, caller, saved)
     if not query.no_claim and caller is not None and entries.may_hold(caller, now):
         if admission is not None:
@@ -405,7 +400,8 @@ def _guess(
     if query.location_id is not None or saved is None:
         return None
     queues = routing.eligible(saved, _known_groups.get((db.project, uid), []))
-    if not queues or (queues[0].backfill_min > 0 and not query.no_claim):
+    if not queues or queues[0].backfill_min > 0:
+        # A queue with a backfill minimum may be refilled before its draw: no early draw.
         return None
     name = _draw_name(queues[0], saved)
     draws = queue_candidates(db, name, query.state, now, draw, tried)
