@@ -76,6 +76,11 @@ class Dispatcher:
             if self.next_due is None or schedule < self.next_due:
                 self.next_due = schedule
 
+    def due(self) -> datetime | None:
+        """When the next known task comes due (None: none known)."""
+        with self._lock:
+            return self.next_due
+
     def tick(self, now: datetime) -> datetime | None:
         """Deliver what is due; answers when the next task comes due (None: no task)."""
         with self._lock:
@@ -110,13 +115,19 @@ class Dispatcher:
                 self.states.pop(task.name, None)
             else:
                 waiting.append(self._due(task))
-        if len(self.done) >= COMPACT_AT:
-            self.compact()
         found = min(waiting, default=None)
         if found is not None:
             self.created(found)
         with self._lock:
             return self.next_due
+
+    def compact_if_due(self) -> None:
+        """Compact the queue once enough delivered tasks pile up in it.
+
+        Only between ticks: the compaction rewrites the queue, so nothing else may create tasks
+        meanwhile (a task created between its listing and its purge would be lost)."""
+        if len(self.done) >= COMPACT_AT:
+            self.compact()
 
     def compact(self) -> None:
         tasks = list(self.client.list_tasks(parent=self.queue_path))
