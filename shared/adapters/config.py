@@ -95,7 +95,7 @@ class Settings(BaseSettings):
         if value < MIN_CAPACITY:
             raise ValueError(
                 f"CANDIDATE_WINDOW must be at least {MIN_CAPACITY}: with fewer slots per cell "
-                "the draw cannot keep its cells from filling up (docs/concurrency.md, The draw)"
+                "too many cells overflow at any fill one read can cover (docs/concurrency.md)"
             )
         return value
 

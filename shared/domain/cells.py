@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-# The random key space [0, 1) is cut in halves, quarters, ... down to 2**16 cells; an entry
+# The random key space [0, 1) is cut in halves, quarters, ... down to 2**22 cells; an entry
 # belongs to one cell per level, all listed in its `cells` field (an array the draw's index
-# holds as array-contains). 17 labels per entry; enough for ~10**6 available per group.
-CELL_LEVELS = 17
+# holds as array-contains). 23 labels per entry: cells of the deepest level hold a tenth of
+# their 3 slots with ~10**6 available entries in a group (selection.CellDraw).
+CELL_LEVELS = 23
 
 
 def cell_label(level: int, cell: int) -> str:

@@ -644,7 +644,8 @@ def resume(db: Client, tx: Transaction, entry: Entry, by: str, now: datetime) ->
 def add_missing_cells(db: Client) -> int:
     """Give open entries written before `cells` or `queue` existed both (draws find them then).
 
-    Run once after deploying the cell draw, and again after deploying queues. A claim racing
+    Run once after deploying the cell draw, again after deploying queues, and again after
+    deploying 23-level cells (no draw finds an entry's deeper cells before). A claim racing
     this redraws the cells anyway, and the draw is uniform whatever cell an entry sits in,
     so no fence is needed.
     """
@@ -655,8 +656,10 @@ def add_missing_cells(db: Client) -> int:
     for snapshot in query.select(["rand", "cells", "queue"]).stream():
         data = snapshot.to_dict() or {}
         fields: dict[str, Any] = {}
-        if not data.get("cells"):
-            fields["cells"] = cells.cells_of(float(data.get("rand", 0.0)))
+        wanted = cells.cells_of(float(data.get("rand", 0.0)))
+        # Missing, or written with fewer levels than the draw now reads (17 before 23).
+        if data.get("cells") != wanted:
+            fields["cells"] = wanted
         if not data.get("queue"):
             fields["queue"] = DEFAULT_QUEUE
         if fields:

@@ -284,3 +284,13 @@ def test_entries_from_before_the_cell_draw_are_drawn_after_add_draw_cells(
     assert entries.add_missing_cells(db) == 3
     assert entries.add_missing_cells(db) == 0
     assert api.call("requestCall", caller_token, params={"state": "all"}).status == 200
+    # Cells written before the draw read 23 levels (17): the deeper six are added.
+    from shared.domain import cells
+
+    for snapshot in db.collection(store.ENTRIES).stream():
+        rand = snapshot.to_dict()["rand"]
+        snapshot.reference.update({"cells": cells.cells_of(rand, levels=17)})
+    assert entries.add_missing_cells(db) == 3
+    stored = [s.to_dict() for s in db.collection(store.ENTRIES).stream()]
+    assert all(d["cells"] == cells.cells_of(d["rand"]) for d in stored)
+    assert all(len(d["cells"]) == cells.CELL_LEVELS == 23 for d in stored)

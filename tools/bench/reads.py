@@ -23,6 +23,10 @@ GROUP = 99
 CALLER_POOL = 40
 
 
+# Claims a fresh process makes before its draw has settled (reported apart as the warm-up).
+WARM_UP = 5
+
+
 def run(
     sizes: list[int], fractions: list[float], claims: int, big_claims: int
 ) -> list[dict[str, Any]]:
@@ -150,11 +154,12 @@ class Queue:
         return sum(1 for row in self.mirror.values() if row["available_at"] <= now)
 
     def measure(self, claims: int) -> dict[str, Any]:
-        """Per-claim figures over `claims` claims, after one warm-up claim reported apart.
+        """Per-claim figures over `claims` claims, after `WARM_UP` claims reported apart.
 
-        The warm-up is where a draw finds the level this queue's density needs.
+        The warm-up is where the draw finds the level this queue's density needs, and sees
+        enough entries there to size its reads (`selection.Fill`): a running instance has.
         """
-        first = self._claims(1)
+        first = self._claims(WARM_UP)
         row = self._claims(claims)
         row["warmup_reads"] = first["reads_per_claim"]
         row["warmup_index_entries_scanned"] = first["index_entries_scanned_per_claim"]

@@ -28,38 +28,46 @@ def measure(
     met_full: set[str] = set()
     fetches = reads = 0
 
-    def fetch(level: int, cell: int) -> list[str]:
+    def fetch(level: int, cell: int, limit: int) -> list[str]:
         nonlocal fetches, reads
         everyone = by_cell.get(cells.cell_label(level, cell), [])
-        if len(everyone) >= capacity:
+        if len(everyone) > capacity:
             met_full.update(everyone)
         fetches += 1
         # An empty answer is billed as one read.
-        reads += max(1, min(len(everyone), capacity))
-        return everyone[:capacity]
+        reads += max(1, min(len(everyone), limit))
+        return everyone[:limit]
 
     def fetch_many(level: int, numbers: list[int]) -> dict[int, list[str]]:
         # One read for several cells, as requestCall's array-contains-any query (the
         # count of reads below counts it once; its documents are every cell's).
-        nonlocal fetches
-        answer = {n: fetch(level, n) for n in numbers}
+        nonlocal fetches, reads
+        before = reads
+        answer = {n: fetch(level, n, capacity + 1) for n in numbers}
         fetches -= len(numbers) - 1
+        # One query: billed its documents, or one read when it found none.
+        reads = before + max(1, sum(len(ids) for ids in answer.values()))
         return answer
 
     many = fetch_many if prefetch else None
     drawn: Counter[str] = Counter()
     level = 0
+    fill = selection.Fill()
     draw_rng = random.Random(seed + 1)
     # Settle the level first, as a running process has: the cells read full on the way
     # down from level 0 hold every entry.
     for _ in range(1000):
-        draw = selection.CellDraw(fetch, capacity, draw_rng, level=level, fetch_many=many)
+        draw = selection.CellDraw(
+            fetch, capacity, draw_rng, level=level, fetch_many=many, fill=fill
+        )
         draw.next()
         level = draw.level
     met_full.clear()
     fetches = reads = 0
     for _ in range(draws):
-        draw = selection.CellDraw(fetch, capacity, draw_rng, level=level, fetch_many=many)
+        draw = selection.CellDraw(
+            fetch, capacity, draw_rng, level=level, fetch_many=many, fill=fill
+        )
         found = draw.next()
         assert found is not None
         drawn[found] += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future
@@ -512,9 +513,9 @@ def any_available(
     return any(True for _ in query.limit(1).stream())
 
 
-# The level each (queue, group, state) draw settled at in this process: the next draw starts
-# there.
-_levels: dict[tuple[str | None, int, str | None], int] = {}
+# The level each (queue, group, state) draw settled at in this process, and what its tries
+# found there: the next draw starts from both.
+_levels: dict[tuple[str | None, int, str | None], tuple[int, selection.Fill]] = {}
 
 
 def candidates(
@@ -539,40 +540,45 @@ def candidates(
         return
     found: dict[str, Entry] = {}
 
-    def fetch(level: int, cell: int) -> list[str]:
-        got = draw_cell(db, group, state, now, cells.cell_label(level, cell), size, queue)
+    def fetch(level: int, cell: int, limit: int) -> list[str]:
+        got = draw_cell(db, group, state, now, cells.cell_label(level, cell), limit, queue)
         found.update((e.id, e) for e in got)
         return [e.id for e in got]
 
+    # One entry more than the slots a cell: one that overflows them is told from a full one.
     def fetch_many(level: int, numbers: list[int]) -> dict[int, list[str]]:
         labels = {cells.cell_label(level, n): n for n in numbers}
-        got = draw_cells(db, group, state, now, list(labels), size * len(labels), queue)
-        if len(got) >= size * len(labels):
+        limit = (size + 1) * len(labels)
+        got = draw_cells(db, group, state, now, list(labels), limit, queue)
+        if len(got) >= limit:
             # Some cell may hold more than its share of the limit: read the first alone.
-            return {numbers[0]: fetch(level, numbers[0])}
+            return {numbers[0]: fetch(level, numbers[0], size + 1)}
         by_cell: dict[int, list[str]] = {n: [] for n in numbers}
         for entry in got:
             found[entry.id] = entry
             number = next((labels[c] for c in entry.cells if c in labels), None)
-            if number is not None and len(by_cell[number]) < size:
+            if number is not None and len(by_cell[number]) <= size:
                 by_cell[number].append(entry.id)
         return by_cell
 
     key = (queue, group, state)
+    level, fill = _levels.get(key, (0, selection.Fill()))
     draw = selection.CellDraw(
         fetch,
         capacity=size,
         rng=_rng,
-        level=_levels.get(key, 0),
+        level=level,
         max_queries=policy.max_queries_per_candidate,
         fetch_many=fetch_many,
+        # A copy: concurrent draws of the group each judge their own, the last one is kept.
+        fill=dataclasses.replace(fill),
     )
     try:
         while (entry_id := draw.next(tried)) is not None:
-            _levels[key] = draw.level
+            _levels[key] = (draw.level, draw.fill or selection.Fill())
             yield found[entry_id]
     finally:
-        _levels[key] = draw.level
+        _levels[key] = (draw.level, draw.fill or selection.Fill())
 
 
 def _available(db: Client, group: int, state: str | None, now: datetime, queue: str | None) -> Any:
