@@ -94,6 +94,8 @@ def run(options: engine.Options) -> dict[str, Any]:
                     sim.dispatcher.resume()
             found = checks.violations(history)
             timings["check_seconds"] = time.perf_counter() - mark
+            # Everything stored about a doubly held place, while the emulators still hold it.
+            records = _records_of(sim, found["double_hold"][:5])
     days = checks.figures(history)
     return {
         "days": days,
@@ -119,7 +121,53 @@ def run(options: engine.Options) -> dict[str, Any]:
             "loop_seconds": {k: round(v, 1) for k, v in sorted(sim.record.seconds.items())},
             **{k: round(v, 1) for k, v in timings.items()},
         },
+        **({"double_hold_records": records} if records else {}),
     }
+
+
+def _records_of(sim: engine.Simulation, examples: list[str]) -> dict[str, Any]:
+    """For each place (or entry) a double-hold example names: its entries, their attempts and
+    changes, its reports, and every request about it, as stored and as answered."""
+    import re
+
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    db = sim.db
+    out: dict[str, Any] = {}
+    for example in examples:
+        named = re.match(r"(location|entry) (\S+):", example)
+        if named is None:
+            continue
+        kind, key = named.groups()
+        field = "location_id" if kind == "location" else "entry_id"
+        entries = (
+            [
+                s
+                for s in db.collection("entries")
+                .where(filter=FieldFilter(field, "==", key))
+                .stream()
+            ]
+            if kind == "location"
+            else [db.collection("entries").document(key).get()]
+        )
+        ids = [e.id for e in entries if e.exists]
+        location = key if kind == "location" else (entries[0].to_dict() or {}).get("location_id")
+
+        def where(collection: str, name: str, value: Any) -> list[dict[str, Any]]:
+            query = db.collection(collection).where(filter=FieldFilter(name, "==", value))
+            return [{"id": s.id, **(s.to_dict() or {})} for s in query.stream()]
+
+        out[example] = {
+            "entries": [{"id": e.id, **(e.to_dict() or {})} for e in entries if e.exists],
+            "attempts": [a for i in ids for a in where("attempts", "entry_id", i)],
+            "changes": [c for i in ids for c in where("entry_changes", "entry_id", i)],
+            "reports": where("reports", "location_id", location),
+            "calls": [
+                c.__dict__ for c in sim.functions.calls
+                if c.location_id == location or c.entry_id in ids
+            ],
+        }  # fmt: skip
+    return out
 
 
 def _latency(sim: engine.Simulation) -> dict[str, float]:
