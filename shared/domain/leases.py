@@ -201,6 +201,19 @@ def after_expiry(entry: Entry, policy: LeasePolicy) -> tuple[int, bool]:
     return expiries, expiries >= policy.max_expiries
 
 
+def cut_short(attempt: Attempt, closer: str | None, now: datetime) -> datetime | None:
+    """When a running lease that someone other than its holder closes would have ended.
+
+    The holder may still be on the phone with the place until then (they learn of the close
+    at their next extend, release or report), so no new stay of it is offered before.
+    """
+    if attempt.outcome is not None or attempt.claimed_until <= now:
+        return None
+    if closer is not None and attempt.holder == closer:
+        return None
+    return attempt.claimed_until
+
+
 def closing_outcome(
     attempt: Attempt, closer: str | None, closer_outcome: Outcome, now: datetime
 ) -> Outcome:

@@ -547,7 +547,9 @@ def close_writes(
     """
     location_ref = db.collection(store.LOCATIONS).document(entry.location_id)
     version = _fence(db, tx, entry, outcome, by, now)
+    cut: datetime | None = None
     if attempt is not None and attempt.outcome is None:
+        cut = leases.cut_short(attempt, by, now)
         ending = leases.closing_outcome(attempt, by, outcome, now)
         mine = {"report_id": report_id} if ending == outcome and report_id else {}
         _end(db, tx, attempt, ending, now, **mine)
@@ -555,7 +557,8 @@ def close_writes(
     if requeue is None:
         tx.delete(guard_ref)
         if location_exists:
-            tx.update(location_ref, {"queued": False})
+            # A call cut short may still be running: the place's next stay waits for its end.
+            tx.update(location_ref, {"queued": False, **({"called_until": cut} if cut else {})})
     else:
         guard = OpenEntry(
             id=entry.location_id,

@@ -39,12 +39,20 @@ class Opening:
 
 
 def open_all(
-    db: Client, location_ids: list[str], states: dict[str, str], opening: Opening, now: datetime
+    db: Client,
+    location_ids: list[str],
+    states: dict[str, str],
+    opening: Opening,
+    now: datetime,
+    busy_until: dict[str, datetime] | None = None,
 ) -> tuple[int, int]:
-    """Open an entry for each place; answers (added, found queued meanwhile)."""
+    """Open an entry for each place; answers (added, found queued meanwhile).
+
+    A place in `busy_until` (a call of it cut short may still run) is available from then.
+    """
     added = raced = 0
     for chunk in chunks(location_ids, LOCATIONS_PER_BATCH):
-        done, lost = _write_chunk(db, chunk, states, opening, now)
+        done, lost = _write_chunk(db, chunk, states, opening, now, busy_until or {})
         added += done
         raced += lost
     return added, raced
@@ -55,8 +63,9 @@ def chunks(items: list[str], size: int) -> Iterator[list[str]]:
         yield items[start : start + size]
 
 
-# What opening an entry needs to know of a place: its state, and whether it may be called.
-PLACE_FIELDS = ["state", *callability.FIELDS]
+# What opening an entry needs to know of a place: its state, whether it may be called, and
+# until when a call of it that was cut short may still run.
+PLACE_FIELDS = ["state", "called_until", *callability.FIELDS]
 
 
 @dataclass
@@ -66,10 +75,14 @@ class Places:
     states: dict[str, str] = field(default_factory=dict)
     not_callable: list[str] = field(default_factory=list)
     not_found: list[str] = field(default_factory=list)
+    # Places whose last call was cut short: their new stay is available from then on.
+    busy_until: dict[str, datetime] = field(default_factory=dict)
 
     def add(self, location_id: str, data: dict[str, Any]) -> None:
         if callability.state_of_document(data) == "callable":
             self.states[location_id] = str(data.get("state") or "")
+            if isinstance(until := data.get("called_until"), datetime):
+                self.busy_until[location_id] = until
         else:
             self.not_callable.append(location_id)
 
@@ -105,7 +118,12 @@ def flagged(db: Client, queued: set[str]) -> set[str]:
 
 
 def _write_chunk(
-    db: Client, chunk: list[str], states: dict[str, str], opening: Opening, now: datetime
+    db: Client,
+    chunk: list[str],
+    states: dict[str, str],
+    opening: Opening,
+    now: datetime,
+    busy_until: dict[str, datetime],
 ) -> tuple[int, int]:
     """Write one batch; on a race with another enqueue, drop the newly queued ones and retry.
 
@@ -124,6 +142,7 @@ def _write_chunk(
         attempt: dict[str, str] = {}
         base = now.timestamp()
         for offset, location_id in enumerate(pending):
+            busy = busy_until.get(location_id)
             entry = entries.new_entry(
                 location_id,
                 states[location_id],
@@ -132,6 +151,7 @@ def _write_chunk(
                 opening.by,
                 now,
                 base + offset * 1e-6,
+                vest_at=busy if busy is not None and busy > now else None,
                 bulk_id=opening.bulk_id,
                 queue=opening.queue,
             )

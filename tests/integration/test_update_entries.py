@@ -85,3 +85,34 @@ def test_bad_update_bodies(api: HttpApi, db: Any, staff_token: str, body: Any, s
 def test_callers_cannot_update_entries(api: HttpApi, db: Any, caller_token: str) -> None:
     reply = api.call("updateEntries", caller_token, json={"action": "remove", "entry_ids": ["a"]})
     assert reply.status == 403
+
+
+def test_a_place_whose_call_staff_cut_short_is_not_offered_again_before_that_lease_ends(
+    inproc: InProcessApi, db: Any, staff_token: str, users: Users, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Staff remove an entry a caller is on the phone with, then queue the place again: the new
+    stay waits for the lease that was cut short, so two callers never call it at once (the
+    simulated week once found two stays of one place held at the same time this way)."""
+    clock = ControlledClock(monkeypatch)
+    ids = add_locations(db, 1)
+    enqueue(inproc, staff_token, ids)
+    first, second = users.callers(2)
+    lease = inproc.call("requestCall", first, params={"state": "all"}).body["lease"]
+    clock.at(60)
+    removed = inproc.call(
+        "updateEntries", staff_token, json={"action": "remove", "entry_ids": [lease["entry_id"]]}
+    )
+    assert removed.body["changed"] == 1, removed.body
+    again = inproc.call("bulkEnqueue", staff_token, json={"reason": "Eva tip", "location_ids": ids})
+    assert again.body["added"] == 1, again.body
+    # The first caller may still be on the phone until their lease would have ended.
+    assert inproc.call("requestCall", second, params={"state": "all"}).status == 404
+    ends = lease["claimed_until"]
+    stay = next(
+        s.to_dict() for s in db.collection(store.ENTRIES).stream() if s.id != lease["entry_id"]
+    )
+    assert stay["available_at"].isoformat().replace("+00:00", "Z")[:19] == ends[:19]
+    clock.at(20 * 60)
+    offered = inproc.call("requestCall", second, params={"state": "all"})
+    assert offered.status == 200, offered.body
+    assert offered.body["id"] == ids[0]

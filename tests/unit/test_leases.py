@@ -190,3 +190,28 @@ def test_bumped_positions_come_before_or_after_every_enqueue_time() -> None:
     assert leases.bumped_position("top", NOW) < enqueued < leases.bumped_position("bottom", later)
     # A later bump to the top comes before an earlier one.
     assert leases.bumped_position("top", later) < leases.bumped_position("top", NOW)
+
+
+def test_a_running_lease_closed_by_someone_else_is_cut_short_until_its_end() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from shared.domain import leases
+    from shared.domain.models import Attempt
+
+    now = datetime(2031, 6, 2, 16, 0, tzinfo=UTC)
+    running = Attempt(
+        entry_id="e1",
+        location_id="l1",
+        claim_seq=1,
+        holder="caller-1",
+        claimed_at=now - timedelta(minutes=5),
+        claimed_until=now + timedelta(minutes=15),
+    )
+    assert leases.cut_short(running, "staff-1", now) == running.claimed_until
+    assert leases.cut_short(running, None, now) == running.claimed_until
+    # Their own report or release: they are off the phone.
+    assert leases.cut_short(running, "caller-1", now) is None
+    # A lease that ran out, or one that already ended: nobody is on the phone.
+    assert leases.cut_short(running, "staff-1", now + timedelta(minutes=16)) is None
+    ended = running.model_copy(update={"outcome": "released"})
+    assert leases.cut_short(ended, "staff-1", now) is None

@@ -206,7 +206,7 @@ export function mountQueue(view, { api }) {
     const n = grid.getSelectedData().length;
     const sure = await ask({
       title: "Remove from the queue?",
-      text: `${plural(n, "entry", "entries")} will leave the queue; a caller holding one loses the claim. The locations can be queued again later.`,
+      text: `${plural(n, "entry", "entries")} will leave the queue; a caller holding one loses the claim. The locations can be queued again later (one that was being called is offered again only after that call's lease would have ended).`,
       ok: `Remove ${count(n)}`,
       danger: true,
     });

@@ -64,7 +64,7 @@ def top_up(db: Client, queue: Queue, now: datetime, opens_at: OpensAt | None = N
     bulk_id = bulk_adds.record(db, SYSTEM, None, reason, DEFAULT_PRIORITY_GROUP, now)
     opening = openings.Opening(reason, DEFAULT_PRIORITY_GROUP, queue.id, SYSTEM.uid, bulk_id)
     try:
-        added, _ = openings.open_all(db, list(states), states, opening, now)
+        added, _ = openings.open_all(db, list(states), states, opening, now, places.busy_until)
     except ApiError as exc:
         # Staff adding the same places at this moment (409 retry): the caller still draws.
         logs.warning("backfill stopped", queue=queue.id, error=exc.error)

@@ -121,17 +121,19 @@ def bulk_enqueue(
         covered = bulk_adds.covering(db, selection, len(wanted), body.priority_group)
         if covered:
             queued, states = set(wanted), {}
+            busy: dict[str, datetime] = {}
         else:
             # Guards first: a queued place's location is not read (its guard says it is there).
             queued = entries.queued(db, wanted)
             places = openings.places_of(db, [i for i in wanted if i not in queued])
             states, result.not_found = places.states, places.not_found
+            busy = places.busy_until
             result.not_callable = len(places.not_callable)
         result.matched = len(queued) + len(states) + result.not_callable
     else:
         assert body.filter is not None
         places, result.next_cursor = by_filter(db, body.filter, body.cursor, body.limit, limit)
-        states = places.states
+        states, busy = places.states, places.busy_until
         result.not_callable = len(places.not_callable)
         queued = entries.queued(db, states)
         if body.filter.wants_queued is False:
@@ -158,7 +160,7 @@ def bulk_enqueue(
     opening = openings.Opening(
         result.reason, body.priority_group, queue, by=user.uid, bulk_id=result.bulk_id
     )
-    added, raced = openings.open_all(db, todo, states, opening, now)
+    added, raced = openings.open_all(db, todo, states, opening, now, busy)
     result.added += added
     result.already_queued += raced
     bulk_adds.count_added(db, result.bulk_id, result.added)
