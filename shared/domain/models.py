@@ -93,9 +93,6 @@ class Location(Document):
     internal_notes: str | None = None
     appointment_instructions: str | None = None
     latest_report_at: datetime | None = None
-    # Until when a caller whose call was cut short (staff removed the entry, another caller
-    # reported) may still be on the phone with it: a new stay is not offered before.
-    called_until: datetime | None = None
     latest_report_notes: str | None = None
     latest_internal_notes: str | None = None
     availability_info: list[str] = Field(default_factory=list)

@@ -64,7 +64,8 @@ def chunks(items: list[str], size: int) -> Iterator[list[str]]:
 
 
 # What opening an entry needs to know of a place: its state, whether it may be called, and
-# until when a call of it that was cut short may still run.
+# until when a call of it that was cut short may still run (`called_until`, written beside
+# `queued` by `entries.close_writes` only, like it not a field of the model an import writes).
 PLACE_FIELDS = ["state", "called_until", *callability.FIELDS]
 
 
