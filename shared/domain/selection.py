@@ -197,13 +197,12 @@ class CellDraw:
             self.level = min(level + step, self.levels - 1)
             return
         fill.count(level, sum(1 for i in found if i not in exclude))
-        if fill.seen >= EVIDENCE:
-            entries = fill.seen / fill.covered
-        elif 2**self.level * self.capacity * FILL_LOW * fill.covered >= EVIDENCE / 2:
-            # Too few seen where a group at the lowest fill would have shown enough.
-            entries = (fill.seen + 1) / fill.covered
-        else:
+        # Judged once enough were seen, or too few where a group at the lowest fill would
+        # have shown enough.
+        lowest = 2**self.level * self.capacity * FILL_LOW * fill.covered
+        if fill.seen < EVIDENCE and lowest < EVIDENCE / 2:
             return
+        entries = fill.entries()
         # A level a little outside the band is kept: near a boundary the estimate's noise
         # would move it back and forth, and each move drops the cells read ahead.
         share = entries / (2**self.level * self.capacity)
