@@ -133,7 +133,7 @@ class CellDraw:
     # With it, a read also fetches the cells of the next tries, drawn now (tries are
     # independent, so drawing their cells early changes nothing): about one read a candidate.
     fetch_many: FetchMany | None = None
-    fill: Fill | None = None
+    fill: Fill = field(default_factory=Fill)
     queries: int = 0
     seen: dict[tuple[int, int], list[str]] = field(default_factory=dict)
     # Cells drawn ahead for the next tries, at `ahead_level`; dropped when the level changes.
@@ -143,8 +143,6 @@ class CellDraw:
     def __post_init__(self) -> None:
         if self.capacity < MIN_CAPACITY:
             raise ValueError(f"a cell draw needs a capacity of at least {MIN_CAPACITY}")
-        if self.fill is None:
-            self.fill = Fill()
 
     def next(self, exclude: Container[str] = ()) -> str | None:
         """An available entry not in `exclude`; None when the group has none left.
@@ -186,7 +184,6 @@ class CellDraw:
         """Count a try's cell, and move to the level where cells hold `FILL_LOW` to
         `FILL_HIGH` of their slots for the group the tries so far suggest."""
         fill = self.fill
-        assert fill is not None
         full = len(found) > self.capacity
         if full and (fill.seen < 4 * EVIDENCE or self._level_for(fill.seen / fill.covered) > level):
             # Not a settled level's rare crowded cell: the group is far bigger than this level
@@ -227,7 +224,6 @@ class CellDraw:
         if self.fetch_many is None or self.level == 0:
             return []
         fill = self.fill
-        assert fill is not None
         share = (
             fill.entries() / 2**self.level / self.capacity
             if fill.seen >= EVIDENCE

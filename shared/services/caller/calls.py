@@ -575,10 +575,10 @@ def candidates(
     )
     try:
         while (entry_id := draw.next(tried)) is not None:
-            _levels[key] = (draw.level, draw.fill or selection.Fill())
+            _levels[key] = (draw.level, draw.fill)
             yield found[entry_id]
     finally:
-        _levels[key] = (draw.level, draw.fill or selection.Fill())
+        _levels[key] = (draw.level, draw.fill)
 
 
 def _available(db: Client, group: int, state: str | None, now: datetime, queue: str | None) -> Any:
