@@ -202,10 +202,13 @@ class CellDraw:
         entries = fill.entries()
         # A level a little outside the band is kept: near a boundary the estimate's noise
         # would move it back and forth, and each move drops the cells read ahead.
-        share = entries / (2**self.level * self.capacity)
-        if FILL_LOW / STAY <= share <= FILL_HIGH * STAY:
+        if FILL_LOW / STAY <= self._share(entries) <= FILL_HIGH * STAY:
             return
         self.level = self._level_for(entries)
+
+    def _share(self, entries: float) -> float:
+        """The share of their slots the cells of the current level hold with `entries`."""
+        return entries / float(2**self.level * self.capacity)
 
     def _level_for(self, entries: float) -> int:
         """The coarsest level whose cells hold at most `FILL_HIGH` of their slots."""
@@ -224,11 +227,7 @@ class CellDraw:
         if self.fetch_many is None or self.level == 0:
             return []
         fill = self.fill
-        share = (
-            fill.entries() / 2**self.level / self.capacity
-            if fill.seen >= EVIDENCE
-            else (FILL_LOW + FILL_HIGH) / 2
-        )
+        share = self._share(fill.entries()) if fill.seen >= EVIDENCE else (FILL_LOW + FILL_HIGH) / 2
         tries = SUCCESSES_PER_READ / max(share, FILL_LOW / 2)
         # Until the level has shown a few entries (a fresh process, a jump while climbing to a
         # big group's level) fewer cells: at a level far too coarse each holds `capacity + 1`.
